@@ -1,0 +1,7 @@
+"""``python -m numeral``: the same as the ``numeral`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
