@@ -240,7 +240,6 @@ class _Interrupt:
 
 def run(args) -> int:
     from ..datasets import load_dataset
-    from ..modelfile import Model, save_model
     from ..training import train
     from . import EXIT_INTERRUPTED
 
@@ -280,8 +279,23 @@ def run(args) -> int:
 
     # save, then report
     seconds = time.perf_counter() - started
+    save_result(args.out, result, dataset, timings=not args.no_timings)
+    metrics = result_metrics(result)
+    verb = "interrupted after" if result.stop_reason == "interrupted" else "trained"
+    print(
+        f"{verb} {result.epochs} epochs in {seconds:.1f} s: test accuracy "
+        f"{100 * metrics['test_accuracy']:.2f}%; model saved to {args.out}",
+        file=log,
+    )
+    if args.json:
+        print_json({**metrics, "seconds": round(seconds, 3), "model": str(args.out)})
+    return EXIT_INTERRUPTED if result.stop_reason == "interrupted" else 0
+
+
+def result_metrics(result) -> dict:
+    """The final figures of a training run, as stored in the model file."""
     final = result.final
-    metrics = {
+    return {
         "test_accuracy": final.test_accuracy,
         "test_loss": final.test_loss,
         "val_accuracy": final.val_accuracy,
@@ -290,37 +304,32 @@ def run(args) -> int:
         "epochs": result.epochs,
         "stop_reason": result.stop_reason,
     }
-    history = [vars(r).copy() for r in result.history]
-    if args.no_timings:
-        for r in history:
-            r.pop("seconds")
-    else:
-        metrics["seconds"] = round(seconds, 3)
+
+
+def save_result(path, result, dataset, timings: bool = True):
+    """Save a :class:`~numeral.training.TrainResult` as a self-describing model file.
+
+    With ``timings=False`` the wall-clock seconds are left out, so that the same
+    configuration and seed always give the same file, byte for byte.
+    """
     from .. import __version__
+    from ..modelfile import Model, save_model
 
-    save_model(
-        args.out,
-        Model(
-            result.network,
-            {
-                "dataset": dataset.name,
-                "class_names": list(dataset.class_names),
-                "image_shape": list(dataset.image_shape),
-                "loss": config.loss,
-                "config": config.to_dict(),
-                "history": history,
-                "metrics": metrics,
-                "numeral_version": __version__,
-            },
-        ),
-    )
-
-    verb = "interrupted after" if result.stop_reason == "interrupted" else "trained"
-    print(
-        f"{verb} {result.epochs} epochs in {seconds:.1f} s: test accuracy "
-        f"{100 * final.test_accuracy:.2f}%; model saved to {args.out}",
-        file=log,
-    )
-    if args.json:
-        print_json({**metrics, "seconds": round(seconds, 3), "model": str(args.out)})
-    return EXIT_INTERRUPTED if result.stop_reason == "interrupted" else 0
+    metrics = result_metrics(result)
+    history = [vars(record).copy() for record in result.history]
+    if timings:
+        metrics["seconds"] = round(result.seconds, 3)
+    else:
+        for record in history:
+            record.pop("seconds")
+    metadata = {
+        "dataset": dataset.name,
+        "class_names": list(dataset.class_names),
+        "image_shape": list(dataset.image_shape),
+        "loss": result.config.loss,
+        "config": result.config.to_dict(),
+        "history": history,
+        "metrics": metrics,
+        "numeral_version": __version__,
+    }
+    return save_model(path, Model(result.network, metadata))
