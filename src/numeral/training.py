@@ -68,6 +68,7 @@ class TrainConfig:
             raise ConfigError(
                 f"hidden layer sizes must be positive, got {list(self.hidden_sizes)}"
             )
+        make_activation("leaky_relu", self.alpha)  # checks the slope's range
         make_activation(self.activation, self.alpha)
         make_activation(self.output, self.alpha)
         make_loss(self.loss)
@@ -196,6 +197,9 @@ def build_network(
     )
 
 
+# a diverging run overflows; the finiteness check in the loop reports that with
+# its likely cause, so NumPy's overflow warnings would only repeat the news
+@np.errstate(over="ignore", invalid="ignore")
 def train(
     config: TrainConfig,
     dataset: Dataset,
