@@ -1,11 +1,10 @@
-"""Figures of a trained model: how it learned, what it looks for, where it fails.
+"""Drawing: how a network learned, what it looks for, where it fails.
 
 Each ``*_figure`` function takes plain arrays and returns a
 :class:`matplotlib.figure.Figure` built without pyplot, so drawing needs no display,
 renders with Agg (or the SVG and PDF back ends) and leaves no global state behind.
-:func:`model_figure` draws one kind of figure straight from a model file and its
-data set, and :func:`save_figure` writes a figure as PNG, SVG or PDF according to
-the file's extension.
+:func:`save_figure` writes a figure as PNG, SVG or PDF according to the file's
+extension. :mod:`numeral.figures` measures a model and calls these functions.
 
 Sizes are in pixels, ``(width, height)``; a figure is ``width / dpi`` inches wide,
 and a PNG saved from it is exactly ``width`` pixels wide.
@@ -26,23 +25,18 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from .datasets import Dataset
 from .errors import ConfigError
-from .metrics import confusion_matrix, precision_recall
-from .modelfile import Model
+from .metrics import precision_recall
 
 __all__ = [
-    "FIGURES",
+    "DPI",
     "FORMATS",
     "check_format",
     "class_scores",
     "classes_figure",
     "confusion_figure",
-    "describe_model",
     "errors_figure",
     "history_figure",
-    "model_figure",
-    "most_confident_errors",
     "samples_figure",
     "save_figure",
     "tile",
@@ -50,17 +44,6 @@ __all__ = [
 ]
 
 FORMATS = (".png", ".svg", ".pdf")
-
-# each kind of figure, and whether it needs a data set
-FIGURES = {
-    "history": False,
-    "confusion": True,
-    "errors": True,
-    "weights": False,
-    "classes": True,
-    "samples": True,
-}
-
 DPI = 100
 
 # digits as ink on paper; weights red where ink excites the unit, blue where it inhibits
@@ -255,33 +238,6 @@ def confusion_figure(
     return fig
 
 
-def most_confident_errors(
-    probabilities: np.ndarray, labels: np.ndarray, count: int
-) -> np.ndarray:
-    """Indices of the misclassified samples the model was surest of.
-
-    Parameters
-    ----------
-    probabilities
-        Shape ``(n, n_classes)``.
-    labels
-        True classes, shape ``(n,)``.
-    count
-        At most this many indices are returned.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(min(count, n_errors),)``, ordered by the probability of the
-        predicted class, highest first; ties keep the data set's order.
-    """
-    predicted = np.argmax(probabilities, axis=1)  # (n,)
-    wrong = np.flatnonzero(predicted != labels)
-    confidence = probabilities[wrong, predicted[wrong]]
-    order = np.argsort(-confidence, kind="stable")
-    return wrong[order[:count]]
-
-
 def errors_figure(
     images: np.ndarray,
     image_shape: tuple[int, int],
@@ -464,129 +420,6 @@ def samples_figure(
     return fig
 
 
-def describe_model(model: Model) -> str:
-    """A one-line description such as ``784-64-10 relu/softmax on mnist``."""
-    network = model.network
-    text = "-".join(str(n) for n in network.sizes)
-    text += f" {network.hidden_activation.name}/{network.output_activation.name}"
-    if model.dataset:
-        text += f" on {model.dataset}"
-    return text
-
-
-def _image_shape(model: Model, dataset: Dataset | None) -> tuple[int, int]:
-    """The image shape of the model's inputs, from the model file or the data."""
-    shape = model.image_shape or (dataset.image_shape if dataset else None)
-    n_in = model.network.sizes[0]
-    if shape is None:
-        side = math.isqrt(n_in)
-        if side * side != n_in:
-            raise ConfigError(
-                f"the model file does not record its image shape and {n_in} inputs "
-                "are not a square image"
-            )
-        shape = (side, side)
-    return tuple(shape)
-
-
-def _test_predictions(model: Model, dataset: Dataset):
-    """Probabilities ``(n, n_classes)``, predictions and confusion on the test set."""
-    probabilities = model.predict_proba(dataset.test_images)
-    predicted = np.argmax(probabilities, axis=1)  # (n,)
-    confusion = confusion_matrix(
-        predicted, dataset.test_labels, model.network.sizes[-1]
-    )
-    return probabilities, predicted, confusion
-
-
-def model_figure(
-    kind: str,
-    model: Model,
-    dataset: Dataset | None = None,
-    normalize: bool = False,
-    count: int | None = None,
-    size: tuple[int, int] | None = None,
-    dpi: int = DPI,
-) -> Figure:
-    """Draw one kind of figure of ``model``.
-
-    Parameters
-    ----------
-    kind
-        One of :data:`FIGURES`: ``history``, ``confusion``, ``errors``,
-        ``weights``, ``classes`` or ``samples``.
-    dataset
-        The data set to measure the model on; needed by every kind except
-        ``history`` and ``weights``.
-    normalize
-        For ``confusion``: fractions of each true class instead of counts.
-    count
-        For ``errors``, the number of images (default 24); for ``weights``, the
-        number of units drawn (default all, at most 256); for ``samples``, the
-        images per class (default 10).
-    size
-        ``(width, height)`` in pixels; each kind has a default that suits it.
-    """
-    if kind not in FIGURES:
-        raise ConfigError(
-            f"unknown figure {kind!r}; choose one of: {', '.join(FIGURES)}"
-        )
-    if FIGURES[kind] and dataset is None:
-        raise ConfigError(f"the {kind} figure needs a data set")
-    if count is not None and count < 1:
-        raise ConfigError(f"count must be at least 1, got {count}")
-    common = {"size": size, "dpi": dpi}
-    names = model.class_names
-
-    if kind == "history":
-        history = model.metadata.get("history")
-        if not history:
-            raise ConfigError("the model file holds no training history")
-        return history_figure(history, title=describe_model(model), **common)
-
-    if kind == "weights":
-        W = model.network.W[0]  # (n_units, n_in)
-        units = min(len(W), count or 256)
-        layer = "first hidden layer" if len(model.network.W) > 1 else "output layer"
-        title = f"incoming weights of the {layer}"
-        if units < len(W):
-            title += f" ({units} of {len(W)} units)"
-        shape = _image_shape(model, dataset)
-        return weights_figure(W[:units], shape, title=title, **common)
-
-    if kind == "samples":
-        return samples_figure(
-            dataset.train_images,
-            dataset.train_labels,
-            dataset.image_shape,
-            list(dataset.class_names),
-            per_class=count or 10,
-            title=f"training images of {dataset.name}",
-            **common,
-        )
-
-    probabilities, predicted, confusion = _test_predictions(model, dataset)
-    if kind == "confusion":
-        return confusion_figure(confusion, names, normalize=normalize, **common)
-    if kind == "classes":
-        return classes_figure(confusion, names, **common)
-
-    # errors
-    chosen = most_confident_errors(probabilities, dataset.test_labels, count or 24)
-    n_errors = int(np.sum(predicted != dataset.test_labels))
-    return errors_figure(
-        dataset.test_images[chosen],
-        dataset.image_shape,
-        dataset.test_labels[chosen],
-        predicted[chosen],
-        probabilities[chosen, predicted[chosen]],
-        names,
-        title=f"the {len(chosen)} most confident of {n_errors:,} errors "
-        f"on {len(predicted):,} test images",
-        **common,
-    )
-
-
 def check_format(path: str | os.PathLike) -> Path:
     """Return ``path`` if its extension names a format :func:`save_figure` writes."""
     path = Path(path)
@@ -603,8 +436,8 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     """Write ``fig`` to ``path`` in the format its extension names; return the path.
 
     PNG, SVG and PDF are supported. The file's pixel size is the figure's
-    (no cropping), and SVG and PDF files carry no date, so the same figure always
-    gives the same file.
+    (no cropping), and SVG and PDF files carry no date and no random ids, so
+    drawing the same data again gives the same file, byte for byte.
     """
     path = check_format(path)
     suffix = path.suffix.lower()

@@ -22,8 +22,9 @@ from matplotlib.figure import Figure
 
 from . import __version__, metrics
 from .datasets import Dataset
+from .figures import describe_model, model_figure
 from .modelfile import Model
-from .plots import class_scores, describe_model, model_figure
+from .plots import class_scores
 
 __all__ = ["build_report", "write_report"]
 

@@ -6,7 +6,7 @@ import argparse
 
 from .common import add_data_options, positive_int
 
-# each kind of figure and what it shows; numeral.plots.FIGURES draws them
+# each kind of figure and what it shows; numeral.figures.FIGURES draws them
 KINDS = {
     "history": "loss and accuracy per epoch, training / validation / test",
     "confusion": "confusion matrix of the test set as a heat map with counts",
@@ -119,7 +119,8 @@ def run(args) -> int:
         raise ConfigError("--normalize applies only to --kind confusion")
     if args.count is not None and args.kind not in ("errors", "weights", "samples"):
         raise ConfigError("--count applies only to --kind errors, weights or samples")
-    from ..plots import FIGURES, check_format, model_figure, save_figure
+    from ..figures import FIGURES, model_figure
+    from ..plots import check_format, save_figure
 
     out = check_format(args.out or f"{args.kind}.png")
 
