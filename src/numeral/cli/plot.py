@@ -31,17 +31,6 @@ def pixel_size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def add_figure_options(parser: argparse.ArgumentParser) -> None:
-    """Add ``--dpi`` to ``parser``."""
-    parser.add_argument(
-        "--dpi",
-        type=positive_int,
-        default=DEFAULT_DPI,
-        help="pixels per inch: larger values draw text and lines bigger relative "
-        "to the image (default: %(default)s)",
-    )
-
-
 def register(subparsers) -> None:
     kinds = "; ".join(f"{kind}: {text}" for kind, text in KINDS.items())
     p = subparsers.add_parser(
@@ -81,7 +70,13 @@ def register(subparsers) -> None:
         metavar="WxH",
         help="image size in pixels, e.g. 1200x800 (default: suited to the kind)",
     )
-    add_figure_options(p)
+    p.add_argument(
+        "--dpi",
+        type=positive_int,
+        default=DEFAULT_DPI,
+        help="pixels per inch: larger values draw text and lines bigger relative "
+        "to the image (default: %(default)s)",
+    )
     add_data_options(p, dataset_default=None)
     p.set_defaults(run=run)
 
