@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import warnings
@@ -15,6 +16,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 from numeral.datasets import Dataset
 from numeral.errors import ModelFileError
@@ -23,6 +25,13 @@ from numeral.modelfile import load_model
 from numeral.training import TrainConfig, train
 
 NAMES = np.array(["zero", "one", "two", "three", "four"] + ["5", "6", "7", "8", "9"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    """Small matrix products run fastest, and steadiest on a busy machine, alone."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -286,6 +295,20 @@ def test_model_from_numeral_train_is_a_classifier(small_model_path, mnist):
     assert clf.n_iter_ == len(clf.loss_curve_) == 2
     X, y = mnist.test_images[:2000], mnist.test_labels[:2000]
     assert clf.score(X, y) > 0.9
+
+
+def test_numeral_evaluate_reads_a_saved_classifier(mnist, data_dir, tmp_path, capsys):
+    from numeral.cli import main
+
+    X, y = mnist.train_images[:3000], mnist.train_labels[:3000]
+    clf = NumeralClassifier(hidden_sizes=(32,), epochs=2, random_state=0).fit(X, y)
+    path = clf.save(tmp_path / "m.npz", dataset="mnist", image_shape=(28, 28))
+    capsys.readouterr()
+
+    code = main(["evaluate", str(path), "--data-dir", str(data_dir), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert report["accuracy"] == clf.score(mnist.test_images, mnist.test_labels)
 
 
 def test_model_without_config_or_labels(digits):
