@@ -24,7 +24,10 @@ from numeral.estimator import NOT_PARAMETERS, RENAMED, NumeralClassifier
 from numeral.modelfile import load_model
 from numeral.training import TrainConfig, train
 
-NAMES = np.array(["zero", "one", "two", "three", "four"] + ["5", "6", "7", "8", "9"])
+# digit names, whose sorted order is not the digits' order
+NAMES = np.array(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
