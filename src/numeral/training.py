@@ -25,7 +25,7 @@ from .datasets import Dataset
 from .errors import ConfigError, TrainingDiverged
 from .losses import make_loss
 from .network import Network
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 
 __all__ = ["EpochRecord", "TrainConfig", "TrainResult", "one_hot", "train"]
 
@@ -188,12 +188,23 @@ def evaluate(
 
 
 def build_network(
-    config: TrainConfig, n_in: int, n_out: int, rng: np.random.Generator
+    config: TrainConfig,
+    n_in: int,
+    n_out: int,
+    rng: np.random.Generator,
+    dtype=np.float32,
 ) -> Network:
     """A freshly initialised network for ``config`` and the data's sizes."""
     sizes = [n_in, *config.hidden_sizes, n_out]
     return Network.create(
-        sizes, config.activation, config.output, config.alpha, config.init, rng
+        sizes, config.activation, config.output, config.alpha, config.init, rng, dtype
+    )
+
+
+def build_optimizer(config: TrainConfig) -> Optimizer:
+    """A fresh optimiser, with empty state, for ``config``."""
+    return make_optimizer(
+        config.optimizer, config.learning_rate, momentum=config.momentum
     )
 
 
@@ -206,6 +217,10 @@ def train(
     on_epoch: Callable[[EpochRecord], None] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    *,
+    network: Network | None = None,
+    optimizer: Optimizer | None = None,
+    rng: np.random.Generator | None = None,
 ) -> TrainResult:
     """Train a new network on ``dataset`` as ``config`` says.
 
@@ -218,6 +233,15 @@ def train(
     should_stop
         Polled after every mini-batch; when it returns true, training finishes the
         epoch's bookkeeping early and returns with ``stop_reason="interrupted"``.
+    network, optimizer
+        Go on training this network (updated in place) with this optimiser and
+        its state, instead of new ones built from ``config``.
+    rng
+        The generator to shuffle with (and to draw a new network's weights
+        from); by default one seeded with ``config.seed``.
+
+    A data set whose test set has no rows gives epoch records whose test loss and
+    accuracy are ``None``.
 
     Raises
     ------
@@ -226,14 +250,14 @@ def train(
         before that batch's update was applied, but nothing is saved.
     """
     started = time.perf_counter()
-    rng = np.random.default_rng(config.seed)
+    rng = rng if rng is not None else np.random.default_rng(config.seed)
     X, y, X_val, y_val = split_validation(dataset, config.val_size)
     n_classes = dataset.n_classes
-    network = build_network(config, X.shape[1], n_classes, rng)
+    if network is None:
+        network = build_network(config, X.shape[1], n_classes, rng)
     loss = make_loss(config.loss)
-    optimizer = make_optimizer(
-        config.optimizer, config.learning_rate, momentum=config.momentum
-    )
+    if optimizer is None:
+        optimizer = build_optimizer(config)
     result = TrainResult(network, config)
     n = len(X)
     n_batches = -(-n // config.batch_size)
@@ -274,13 +298,14 @@ def train(
         test_loss, test_acc = evaluate(
             network, dataset.test_images, dataset.test_labels, config.loss
         )
+        has_test = len(dataset.test_images) > 0
         record = EpochRecord(
             epoch=epoch,
             train_loss=loss_sum / max(seen, 1),
             val_loss=val_loss if len(X_val) else None,
             val_accuracy=val_acc if len(X_val) else None,
-            test_loss=test_loss,
-            test_accuracy=test_acc,
+            test_loss=test_loss if has_test else None,
+            test_accuracy=test_acc if has_test else None,
             learning_rate=optimizer.learning_rate,
             seconds=time.perf_counter() - epoch_start,
         )
