@@ -123,7 +123,7 @@ def test_verify_nothing_found(capsys, tmp_path, monkeypatch):
 
 def test_download_through_the_cli(capsys, server, tiny, tmp_path, monkeypatch):  # noqa: F811
     serve(server, "m/tiny", tiny)
-    monkeypatch.setenv("NUMERAL_MIRRORS", f"{server.url}/m")
+    monkeypatch.setenv("NUMERAL_MIRRORS", f"{server.url}/gone {server.url}/m")
     monkeypatch.delenv("NUMERAL_OFFLINE")
     dest = tmp_path / "dest"
 
@@ -132,6 +132,10 @@ def test_download_through_the_cli(capsys, server, tiny, tmp_path, monkeypatch): 
     assert code == 0
     assert f"tiny: verified, in {dest / 'tiny'}" in out
     assert "numeral: downloading tiny/train-images-idx3-ubyte.gz" in err
+    assert (
+        f"numeral: warning: {server.url}/gone/tiny/train-images-idx3-ubyte.gz: "
+        "HTTP 404 Not Found; trying the next mirror"
+    ) in err
     assert len(list((dest / "tiny").iterdir())) == 4
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import socket
 import threading
 import time
@@ -110,6 +111,11 @@ def test_good_download(server, tiny, tmp_path):
 
     assert folder == tmp_path / "tiny"
     assert files_under(folder) == sorted(f"{n}.gz" for n in FILE_NAMES.values())
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (folder / "t10k-labels-idx1-ubyte.gz").stat().st_mode & 0o777 == (
+        0o666 & ~umask
+    )
     for role, name in FILE_NAMES.items():
         np.testing.assert_array_equal(read_idx(folder / f"{name}.gz"), tiny[role])
     last = {label: (done, total) for label, done, total in progress}

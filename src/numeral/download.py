@@ -144,10 +144,17 @@ def fetch(
         # accept it, then move it into place
         if check is not None:
             check(tmp, url)
+        tmp.chmod(0o666 & ~_umask())  # mkstemp makes it private; files are not
         os.replace(tmp, dest)
         return dest
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _existing(folder: Path, stem: str) -> Path | None:

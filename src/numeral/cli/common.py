@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
 
@@ -66,6 +67,7 @@ def download_progress(stream=None):
     """
     stream = stream or sys.stderr
     bars = {}
+    _show_warnings()
 
     def update(label: str, done: int, total: int | None) -> None:
         bar = bars.get(label)
@@ -92,6 +94,20 @@ def download_progress(stream=None):
             bar.close()
 
     return update
+
+
+class _WarningLine(logging.Handler):
+    """Prints numeral's logged warnings as ``numeral: warning: ...`` on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"numeral: warning: {record.getMessage()}", file=sys.stderr)
+
+
+def _show_warnings() -> None:
+    logger = logging.getLogger("numeral")
+    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+        handler = _WarningLine(logging.WARNING)
+        logger.addHandler(handler)
 
 
 class _Quiet:
