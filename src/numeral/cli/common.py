@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 
 
@@ -96,18 +95,17 @@ def download_progress(stream=None):
     return update
 
 
-class _WarningLine(logging.Handler):
-    """Prints numeral's logged warnings as ``numeral: warning: ...`` on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        print(f"numeral: warning: {record.getMessage()}", file=sys.stderr)
-
-
 def _show_warnings() -> None:
+    """Print numeral's logged warnings as ``numeral: warning: ...`` on stderr."""
+    import logging
+
+    class WarningLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            print(f"numeral: warning: {record.getMessage()}", file=sys.stderr)
+
     logger = logging.getLogger("numeral")
-    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
-        handler = _WarningLine(logging.WARNING)
-        logger.addHandler(handler)
+    if not any(type(h).__name__ == "WarningLine" for h in logger.handlers):
+        logger.addHandler(WarningLine(logging.WARNING))
 
 
 class _Quiet:
