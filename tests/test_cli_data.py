@@ -74,6 +74,20 @@ def test_list_reports_a_failed_file(capsys, tiny, tmp_path):
     assert "t10k-labels-idx1-ubyte.gz: checksum mismatch" in out
 
 
+def test_list_and_verify_an_incomplete_folder(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("NUMERAL_DATA_DIR", raising=False)
+    folder = write_dataset(tmp_path / "kmnist")
+    (folder / "train-labels-idx1-ubyte.gz").unlink()
+
+    code, out, _ = run(capsys, "data", "list", "--data-dir", tmp_path)
+    assert code == 0
+    assert "kmnist" in out and "incomplete" in out
+    assert "missing train labels" in out
+
+    code, _, err = run(capsys, "data", "verify", "--data-dir", tmp_path)
+    assert_clean_error(code, err, folder, "missing train labels")
+
+
 # ---- verify ---------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from .idx import read_idx
 from .registry import FILE_NAMES, IDX_PREFIX, ROLES, DatasetSpec, check_name, get_spec
 
 __all__ = [
+    "DataNotFound",
     "Dataset",
     "cache_dir",
     "load_dataset",
@@ -45,6 +46,10 @@ CLASSES_FILE = "classes.txt"
 
 # kept for callers that know the four files by role
 FILES = FILE_NAMES
+
+
+class DataNotFound(DataError):
+    """No data folder holds any file of a registered data set."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +135,10 @@ def locate(
 
     Raises
     ------
-    DataError
+    DataNotFound
         Naming every folder searched and the command that fetches the data.
+    DataError
+        If a folder other than the cache holds only some of the files.
     """
     spec = get_spec(name)
     cache = cache_dir()
@@ -153,7 +160,7 @@ def locate(
         searched.append(f"  {folder}: {what}")
 
     # not found anywhere: fetch it into the cache, or say how to
-    reason = "downloading is off"
+    reason = "nothing was downloaded"
     if download:
         from .download import download_dataset, is_offline
 
@@ -165,7 +172,7 @@ def locate(
                 return locate(name, data_dir)
             except DataError as e:
                 reason = f"downloading failed: {e}"
-    raise DataError(
+    raise DataNotFound(
         f"data set {name!r} not found. Searched:\n"
         + "\n".join(searched)
         + f"\n{reason}.\nOnce online, run: numeral data download {name}\n"
@@ -190,6 +197,10 @@ def _classify(file_name: str) -> str | None:
     return f"{'train' if is_train else 'test'}_{kind}"
 
 
+def _stem(path: Path) -> str:
+    return path.name.removesuffix(".gz")
+
+
 def locate_idx(folder: str | os.PathLike) -> dict[str, Path]:
     """The four IDX files of an ``idx:`` folder, recognised by their names.
 
@@ -210,9 +221,7 @@ def locate_idx(folder: str | os.PathLike) -> dict[str, Path]:
         if role is None or not path.is_file() or path.name.startswith("."):
             continue
         other = found[role]
-        if other is not None and other.name.removesuffix(
-            ".gz"
-        ) != path.name.removesuffix(".gz"):
+        if other is not None and _stem(other) != _stem(path):
             raise DataError(
                 f"{folder}: two files could be the {_describe(role)}: {other.name} "
                 f"and {path.name}; expected one. Move one of them away."

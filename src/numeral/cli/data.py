@@ -122,7 +122,7 @@ def _add_data_dir(parser, text=None) -> None:
 
 def _status(name: str, data_dir) -> dict:
     """Where data set ``name`` is, and whether its files pass their checks."""
-    from ..datasets import verify_dataset
+    from ..datasets import DataNotFound, verify_dataset
     from ..errors import DataError
     from ..registry import get_spec
 
@@ -130,10 +130,11 @@ def _status(name: str, data_dir) -> dict:
     entry = {"name": name, "title": spec.title, "classes": len(spec.class_names)}
     try:
         checks = verify_dataset(name, data_dir)
+    except DataNotFound:
+        entry.update(folder=None, status="not found", problem=None)
+        return entry
     except DataError as e:
-        missing = "not found" in str(e)
-        entry.update(folder=None, status="not found" if missing else "incomplete")
-        entry["problem"] = None if missing else str(e)
+        entry.update(folder=None, status="incomplete", problem=str(e))
         return entry
     entry["folder"] = str(checks[0].path.parent)
     failed = [c for c in checks if not c.ok]
@@ -270,13 +271,16 @@ def run_verify(args) -> int:
 
 
 def _status_found(name: str, data_dir) -> bool:
-    from ..datasets import locate
+    """Whether any data folder holds files of ``name`` (all four or not)."""
+    from ..datasets import DataNotFound, locate
     from ..errors import DataError
 
     try:
         locate(name, data_dir)
-    except DataError:
+    except DataNotFound:
         return False
+    except DataError:
+        return True
     return True
 
 
