@@ -72,3 +72,15 @@ def small_model_path(mnist, tmp_path_factory) -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(autouse=True)
+def _offline_with_private_cache(monkeypatch, tmp_path_factory):
+    """No test downloads from real hosts or touches the user's cache folder.
+
+    Tests of downloading point ``NUMERAL_MIRRORS`` at a local server and lift
+    ``NUMERAL_OFFLINE`` themselves.
+    """
+    monkeypatch.setenv("NUMERAL_OFFLINE", "1")
+    monkeypatch.delenv("NUMERAL_MIRRORS", raising=False)
+    monkeypatch.setenv("NUMERAL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

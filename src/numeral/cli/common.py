@@ -12,13 +12,17 @@ def add_data_options(parser: argparse.ArgumentParser, dataset_default="mnist"):
     parser.add_argument(
         "--dataset",
         default=dataset_default,
-        help="data set to use (default: %(default)s)",
+        type=dataset_name,
+        metavar="NAME",
+        help="mnist, fashion-mnist, kmnist, or idx:DIR for a folder of your own "
+        "IDX files (default: %s)" % (dataset_default or "the model's data set"),
     )
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="folder holding one sub-folder per data set "
-        "(default: $NUMERAL_DATA_DIR, then the cache folder)",
+        help="folder holding one sub-folder per data set, searched first "
+        "(then $NUMERAL_DATA_DIR, then the cache folder, where missing data "
+        "sets are downloaded)",
     )
 
 
@@ -41,3 +45,83 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def dataset_name(text: str) -> str:
+    """argparse type: a registered data set name or ``idx:DIR``."""
+    from ..errors import DataError
+    from ..registry import check_name
+
+    try:
+        return check_name(text)
+    except DataError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def download_progress(stream=None):
+    """A download progress callback: one tqdm bar per file on a terminal, else a line.
+
+    Returns a function ``(label, bytes_done, bytes_total)`` for
+    :func:`numeral.datasets.load_dataset` and :func:`numeral.download.download_dataset`.
+    """
+    stream = stream or sys.stderr
+    bars = {}
+    _show_warnings()
+
+    def update(label: str, done: int, total: int | None) -> None:
+        bar = bars.get(label)
+        if bar is None or done < bar.n:  # new file, or a retry on another mirror
+            if bar is not None:
+                bar.close()
+            if not is_terminal(stream):
+                print(f"numeral: downloading {label}", file=stream, flush=True)
+                bars[label] = bar = _Quiet()
+            else:
+                from tqdm import tqdm
+
+                bars[label] = bar = tqdm(
+                    total=total,
+                    desc=label,
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    file=stream,
+                    leave=False,
+                )
+        bar.update(done - bar.n)
+        if total is not None and done >= total:
+            bar.close()
+
+    return update
+
+
+def _show_warnings() -> None:
+    """Print numeral's logged warnings as ``numeral: warning: ...`` on stderr."""
+    import logging
+
+    class WarningLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            print(f"numeral: warning: {record.getMessage()}", file=sys.stderr)
+
+    logger = logging.getLogger("numeral")
+    if not any(type(h).__name__ == "WarningLine" for h in logger.handlers):
+        logger.addHandler(WarningLine(logging.WARNING))
+
+
+class _Quiet:
+    """Stands in for a progress bar where there is no terminal to draw it on."""
+
+    n = 0
+
+    def update(self, k: int) -> None:
+        self.n += k
+
+    def close(self) -> None:
+        pass
+
+
+def load_data(name: str, data_dir=None):
+    """Load data set ``name`` for a command, downloading it with a progress bar."""
+    from ..datasets import load_dataset
+
+    return load_dataset(name, data_dir, on_progress=download_progress())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import add_data_options, print_json
+from .common import add_data_options, load_data, print_json
 
 
 def register(subparsers) -> None:
@@ -56,13 +56,12 @@ def format_report(report: dict) -> str:
 
 
 def run(args) -> int:
-    from ..datasets import load_dataset
     from ..errors import DataError
     from ..modelfile import load_model
 
     model = load_model(args.model)
     name = args.dataset or model.dataset or "mnist"
-    dataset = load_dataset(name, args.data_dir)
+    dataset = load_data(name, args.data_dir)
     if dataset.n_features != model.network.sizes[0]:
         raise DataError(
             f"{args.model} takes {model.network.sizes[0]} inputs but data set "

@@ -7,7 +7,13 @@ import signal
 import sys
 import time
 
-from .common import add_data_options, is_terminal, positive_int, print_json
+from .common import (
+    add_data_options,
+    is_terminal,
+    load_data,
+    positive_int,
+    print_json,
+)
 
 DEFAULT_OUT = "model.npz"
 
@@ -239,14 +245,13 @@ class _Interrupt:
 
 
 def run(args) -> int:
-    from ..datasets import load_dataset
     from ..training import train
     from . import EXIT_INTERRUPTED
 
     # refuse bad options before any work
     config = config_from_args(args)
     started = time.perf_counter()
-    dataset = load_dataset(config.dataset, args.data_dir)
+    dataset = load_data(config.dataset, args.data_dir)
     log = sys.stderr if args.json else sys.stdout
 
     bar = None
