@@ -114,7 +114,7 @@ def test_bad_input_is_refused_before_any_work(tmp_path, args, code, message):
 def test_missing_data_says_where_it_looked(tmp_path):
     env = {
         "NUMERAL_DATA_DIR": str(tmp_path / "env"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "NUMERAL_CACHE_DIR": str(tmp_path / "cache"),
     }
     proc = numeral("train", "--data-dir", tmp_path / "arg", env=env, cwd=tmp_path)
     assert proc.returncode == 1
