@@ -170,6 +170,18 @@ def corner_of_canvas(digit, folder: Path) -> Path:
     return path
 
 
+def phone_photo(digit, folder: Path) -> Path:
+    """A 5-megapixel JPEG of grey paper with the digit somewhere on it."""
+    path = folder / "phone_photo.jpg"
+    paper_colour = np.array([200, 196, 188], np.float32)
+    t = np.asarray(ink(digit, scale=6), dtype=np.float32)[..., None] / 255
+    patch = np.round(paper_colour * (1 - 0.8 * t)).astype(np.uint8)
+    sheet = Image.new("RGB", (2600, 1950), tuple(int(c) for c in paper_colour))
+    sheet.paste(Image.fromarray(patch), (1400, 700))
+    sheet.save(path, quality=80)
+    return path
+
+
 def thick_strokes(digit, folder: Path) -> Path:
     path = folder / "thick_strokes.png"
     ink(digit).filter(ImageFilter.MaxFilter(7)).save(path)
@@ -233,6 +245,7 @@ MAKERS = [
     bmp_bottom_up,
     bmp_top_down,
     corner_of_canvas,
+    phone_photo,
     thick_strokes,
     thin_strokes,
     jpeg,

@@ -20,6 +20,7 @@ from numeral.modelfile import load_model
 from numeral.preprocess import (
     BOX_SIZE,
     MAX_PIXELS,
+    WORKING_SIZE,
     image_to_grey,
     ink_is_dark,
     load_grey,
@@ -80,6 +81,12 @@ def test_the_disguises_really_are_the_modes_they_claim(digits, tmp_path):
 
 
 # the result looks like MNIST
+
+
+def test_large_images_are_shrunk_before_the_float_steps(tmp_path):
+    path = tmp_path / "wide.png"
+    Image.new("L", (5 * WORKING_SIZE, 700), 128).save(path)
+    assert load_grey(path).shape == (700 // 5, WORKING_SIZE)
 
 
 def test_output_shape_range_and_peak(digits):
@@ -202,7 +209,7 @@ def test_palette_goes_through_its_colours():
     image.putpalette([0, 0, 0, 255, 0, 0] + [0, 0, 0] * 254)
     image.putpixel((1, 0), 1)  # pure red
     grey = image_to_grey(image)
-    np.testing.assert_allclose(grey, [[0.0, 0.299]], atol=1e-6)
+    np.testing.assert_allclose(grey, [[0.0, 0.299]], atol=1 / 255)
 
 
 def test_top_down_and_bottom_up_bmp_agree(digits, tmp_path):

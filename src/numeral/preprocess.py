@@ -38,6 +38,7 @@ __all__ = [
     "BOX_SIZE",
     "FIELD_SIZE",
     "MAX_PIXELS",
+    "WORKING_SIZE",
     "Digit",
     "image_to_grey",
     "ink_is_dark",
@@ -54,11 +55,9 @@ BOX_SIZE = 20  # longer side of the digit's bounding box inside it
 CENTRE = (14.0, 14.0)
 
 MAX_PIXELS = 40_000_000  # larger images are refused before they are decoded
+WORKING_SIZE = 1024  # larger 8-bit images are shrunk, longer side kept above this
 MIN_CONTRAST = 0.1  # ink must differ from the background by this much
 NOISE_FLOOR = 0.2  # ink fainter than this (after contrast) counts as background
-
-# ITU-R 601-2 luma, as Pillow's own "L" conversion uses
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -129,28 +128,33 @@ def _colour_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None
     # palette, 1-bit, premultiplied and colour-keyed images: to plain modes
     if mode in ("P", "PA") or (mode in ("L", "RGB") and "transparency" in image.info):
         image = image.convert("RGBA")
-    elif mode == "La":
-        image = image.convert("LA")
-    elif mode == "RGBa":
-        image = image.convert("RGBA")
+    elif mode in ("La", "RGBa"):
+        image = image.convert(mode[:-1] + "A")
     elif mode == "1":
         image = image.convert("L")
     elif mode not in ("L", "LA", "RGB", "RGBA", "F") and not mode.startswith("I"):
         image = image.convert("RGB")  # CMYK, YCbCr, LAB, HSV, RGBX
     mode = image.mode
-    a = np.asarray(image)
 
-    # grey by the real bit depth of each mode
-    if mode in ("LA", "RGBA"):
-        alpha = a[..., -1].astype(np.float32) / 255
-        a = a[..., :-1]
-    else:
-        alpha = None
-    if mode in ("RGB", "RGBA"):
-        grey = (a.astype(np.float32) @ LUMA) / 255
-    elif mode in ("L", "LA"):
-        grey = a.reshape(a.shape[:2]).astype(np.float32) / 255
-    elif mode.startswith("I;16"):
+    # 8 bits: Pillow's ITU-R 601-2 luma for colour, alpha apart, large ones shrunk
+    if mode in ("L", "LA", "RGB", "RGBA"):
+        grey = image.convert("L")
+        alpha = image.getchannel("A") if mode.endswith("A") else None
+        factor = max(image.size) // WORKING_SIZE
+        if factor >= 2:
+            # NOTE: averaging blocks of factor x factor pixels loses nothing at
+            # 20 pixels per digit, and the float steps below then take a fraction
+            # of the time on a photo from a phone
+            grey = grey.reduce(factor)
+            alpha = alpha.reduce(factor) if alpha is not None else None
+        grey = np.asarray(grey, dtype=np.float32) / 255
+        if alpha is not None:
+            alpha = np.asarray(alpha, dtype=np.float32) / 255
+        return grey, alpha
+
+    # 16 and 32 bits, by the real depth
+    a = np.asarray(image)
+    if mode.startswith("I;16"):
         grey = a.astype(np.float32) / 65535
     elif mode == "I":
         # NOTE: a 32-bit container; Pillow uses it for some 16-bit files, so the
@@ -161,9 +165,9 @@ def _colour_and_alpha(image: Image.Image) -> tuple[np.ndarray, np.ndarray | None
     else:  # "F": floats, taken as [0, 1] when they fit there
         grey = np.nan_to_num(a.astype(np.float32))
         low, high = float(grey.min(initial=0)), float(grey.max(initial=0))
-        if low < 0 or high > 1:
+        if (low < 0 or high > 1) and high > low:
             grey = (grey - low) / (high - low)
-    return np.clip(grey, 0, 1), alpha
+    return np.clip(grey, 0, 1), None
 
 
 def image_to_grey(image: Image.Image) -> np.ndarray:
@@ -307,7 +311,8 @@ def _scale_to_box(x: np.ndarray) -> np.ndarray:
 
     # Lanczos rings slightly below 0 and above 1; MNIST digits peak at 1
     box = np.clip(box, 0, None)
-    return box / box.max()
+    peak = float(box.max())
+    return box / peak if peak > 0 else box
 
 
 def _place_by_centre_of_mass(box: np.ndarray) -> np.ndarray:
