@@ -71,6 +71,14 @@ def test_converted_network_computes_by_hand():
     np.testing.assert_allclose(network.forward(x)[0], expected, rtol=1e-5)
 
 
+def test_windows_line_endings_and_byte_order_mark(tmp_path):
+    path = tmp_path / "windows.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + TINY.replace("\n", "\r\n").encode())
+    assert is_text_model(path)
+    back = read_text_model(path)
+    np.testing.assert_array_equal(back.weights[1], parse_text_model(TINY).weights[1])
+
+
 def test_format_writes_the_text_it_read():
     assert format_text_model(parse_text_model(TINY)) == TINY
 
