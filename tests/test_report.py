@@ -187,6 +187,6 @@ def test_report_names_a_missing_data_set(small_model_path, tmp_path, capsys):
     code = main(
         ["report", str(small_model_path), "--out", str(out)] + ["--dataset", "nope"]
     )
-    assert code == 1
-    assert "data set 'nope' not found" in capsys.readouterr().err
+    assert code == 2
+    assert "unknown data set 'nope'" in capsys.readouterr().err
     assert not out.exists()
