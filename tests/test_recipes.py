@@ -155,3 +155,9 @@ def test_cli_resumes_a_checkpoint(mnist, data_dir, tmp_path, capsys):
     assert [line.split()[1] for line in lines if line.startswith("epoch")] == ["2"]
     assert load_checkpoint(path).epoch == 2  # later checkpoints go to the same file
     assert out.is_file()
+
+
+@pytest.mark.slow
+def test_the_fast_recipe_reaches_98_percent(mnist):
+    result = train(recipe_config("fast"), mnist)
+    assert result.final.test_accuracy >= 0.98
