@@ -365,7 +365,7 @@ def test_train_and_evaluate_on_fashion_mnist(capsys, data_dir, tmp_path):
     model_path = tmp_path / "fashion.npz"
     code, _, _ = run(
         capsys, "train", "--dataset", "fashion-mnist", "--data-dir", data_dir,
-        "--hidden", "16", "--epochs", "1", "--out", model_path,
+        "--hidden", "16", "--epochs", "1", "--lr", "0.05", "--out", model_path,
     )  # fmt: skip
     assert code == 0
     assert load_model(model_path).dataset == "fashion-mnist"

@@ -20,7 +20,12 @@ from threadpoolctl import threadpool_limits
 
 from numeral.datasets import Dataset
 from numeral.errors import ModelFileError
-from numeral.estimator import NOT_PARAMETERS, RENAMED, NumeralClassifier
+from numeral.estimator import (
+    EXTRA_PARAMETERS,
+    NOT_PARAMETERS,
+    RENAMED,
+    NumeralClassifier,
+)
 from numeral.modelfile import load_model
 from numeral.training import TrainConfig, train
 
@@ -73,7 +78,9 @@ def test_importing_numeral_does_not_import_sklearn():
 
 def test_every_train_option_is_a_parameter_with_its_default():
     params = NumeralClassifier().get_params()
-    field_of = {name: RENAMED.get(name, name) for name in params}
+    field_of = {
+        name: RENAMED.get(name, name) for name in params if name not in EXTRA_PARAMETERS
+    }
     defaults = TrainConfig()
 
     for f in fields(TrainConfig):
@@ -270,7 +277,8 @@ def test_model_file_round_trip(digits, tmp_path):
     loaded = NumeralClassifier.load(path)
 
     # the fraction held out comes back as the number of rows it was
-    assert loaded.get_params() == clf.get_params() | {"validation_size": 135}
+    expected = {"validation_size": 135, "image_shape": (8, 8)}
+    assert loaded.get_params() == clf.get_params() | expected
     np.testing.assert_array_equal(loaded.classes_, clf.classes_)
     assert loaded.classes_.dtype == clf.classes_.dtype
     np.testing.assert_array_equal(loaded.predict(X_test), clf.predict(X_test))
@@ -422,3 +430,23 @@ def test_clone_keeps_parameters_not_state(digits):
     copy = clone(clf)
     assert copy.get_params() == clf.get_params()
     assert not hasattr(copy, "network_")
+
+
+def test_augmentation_needs_the_image_shape(digits):
+    X, _, y, _ = digits
+    with pytest.raises(ValueError, match="image_shape"):
+        NumeralClassifier(augment_shift=1.0, epochs=1).fit(X, y)
+    clf = NumeralClassifier(
+        augment_shift=1.0, image_shape=(8, 8), epochs=1, random_state=0
+    ).fit(X, y)
+    assert clf.n_iter_ == 1
+
+
+def test_early_stopping_parameters_reach_training(digits):
+    X, _, y, _ = digits
+    clf = NumeralClassifier(
+        epochs=30, patience=2, validation_size=0.2, learning_rate=1.0,
+        hidden_sizes=(8,), random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert clf.config_.patience == 2
+    assert clf.n_iter_ < 30  # a rate this high stops improving quickly

@@ -58,7 +58,12 @@ NOT_PARAMETERS = {
     "come through fit()",
     "stop_on": "it picks the validation or the test set; an estimator has no test "
     "set, so target_accuracy always watches the validation rows",
+    "checkpoint": "it names a command-line run's checkpoint file; a fitted "
+    "estimator is saved with save()",
 }
+
+# parameters that are not TrainConfig fields
+EXTRA_PARAMETERS = ("image_shape",)
 
 # floating-point types the network computes in; other inputs become float64
 _DTYPES = (np.float64, np.float32)
@@ -105,6 +110,21 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState, Generator or None, default=None
         Seeds the weights, the validation rows and the shuffling. An integer
         gives the same network on every fit; ``None`` draws a fresh seed.
+    beta1, beta2, weight_decay, input_dropout, dropout, max_norm : see TrainConfig
+        Adam's decay rates, L2 (or, for ``adamw``, decoupled) weight decay,
+        dropout rates of the input and the hidden layers, and the max-norm limit.
+    schedule, warmup_epochs, step_every, step_gamma, min_learning_rate : see \
+TrainConfig
+        The learning-rate schedule. :meth:`partial_fit` trains at a constant
+        rate, since a schedule would restart at every call.
+    patience : int, default=0
+        Stop :meth:`fit` after this many epochs without a better validation
+        accuracy and keep the best epoch's weights (needs ``validation_size``).
+    augment_shift, augment_rotation, augment_scale, augment_shear, \
+elastic_alpha, elastic_sigma : see TrainConfig
+        Random distortions of the training images; they need ``image_shape``.
+    image_shape : (int, int) or None, default=None
+        Height and width of the image each row of ``X`` holds, for augmentation.
 
     Attributes
     ----------
@@ -159,6 +179,25 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
         validation_size: int | float = 0,
         shuffle: bool = _DEFAULTS.shuffle,
         random_state=None,
+        beta1: float = _DEFAULTS.beta1,
+        beta2: float = _DEFAULTS.beta2,
+        weight_decay: float = _DEFAULTS.weight_decay,
+        input_dropout: float = _DEFAULTS.input_dropout,
+        dropout: tuple[float, ...] = _DEFAULTS.dropout,
+        max_norm: float = _DEFAULTS.max_norm,
+        schedule: str = _DEFAULTS.schedule,
+        warmup_epochs: float = _DEFAULTS.warmup_epochs,
+        step_every: int = _DEFAULTS.step_every,
+        step_gamma: float = _DEFAULTS.step_gamma,
+        min_learning_rate: float = _DEFAULTS.min_learning_rate,
+        patience: int = _DEFAULTS.patience,
+        augment_shift: float = _DEFAULTS.augment_shift,
+        augment_rotation: float = _DEFAULTS.augment_rotation,
+        augment_scale: float = _DEFAULTS.augment_scale,
+        augment_shear: float = _DEFAULTS.augment_shear,
+        elastic_alpha: float = _DEFAULTS.elastic_alpha,
+        elastic_sigma: float = _DEFAULTS.elastic_sigma,
+        image_shape: tuple[int, int] | None = None,
     ):
         self.hidden_sizes = hidden_sizes
         self.activation = activation
@@ -175,6 +214,25 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
         self.validation_size = validation_size
         self.shuffle = shuffle
         self.random_state = random_state
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.weight_decay = weight_decay
+        self.input_dropout = input_dropout
+        self.dropout = dropout
+        self.max_norm = max_norm
+        self.schedule = schedule
+        self.warmup_epochs = warmup_epochs
+        self.step_every = step_every
+        self.step_gamma = step_gamma
+        self.min_learning_rate = min_learning_rate
+        self.patience = patience
+        self.augment_shift = augment_shift
+        self.augment_rotation = augment_rotation
+        self.augment_scale = augment_scale
+        self.augment_shear = augment_shear
+        self.elastic_alpha = elastic_alpha
+        self.elastic_sigma = elastic_sigma
+        self.image_shape = image_shape
 
     # -- training -----------------------------------------------------------------
 
@@ -208,7 +266,7 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
         optimizer = build_optimizer(config)
         result = train(
             config,
-            _dataset(X, labels, classes),
+            _dataset(X, labels, classes, self.image_shape),
             network=network,
             optimizer=optimizer,
             rng=rng,
@@ -271,10 +329,20 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
                 self._rng = np.random.default_rng(config.seed)
 
         # one epoch, nothing held out
-        one_epoch = replace(config, epochs=1, val_size=0, target_accuracy=None)
+        # (a schedule would restart at every call, so the rate stays constant,
+        # and early stopping has nothing to watch)
+        one_epoch = replace(
+            config,
+            epochs=1,
+            val_size=0,
+            target_accuracy=None,
+            patience=0,
+            schedule="constant",
+            warmup_epochs=0.0,
+        )
         result = train(
             one_epoch,
-            _dataset(X, labels, classes),
+            _dataset(X, labels, classes, self.image_shape),
             network=network,
             optimizer=self._optimizer,
             rng=self._rng,
@@ -339,6 +407,8 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
                     "be stored in a model file; use strings or numbers"
                 )
         n_in = self.n_features_in_
+        if image_shape is None:
+            image_shape = self.image_shape
         if image_shape is not None and int(np.prod(image_shape)) != n_in:
             raise ModelFileError(
                 f"image shape {tuple(image_shape)} does not hold the network's "
@@ -396,8 +466,14 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
 
         # parameters from the configuration, then the fitted state
         params = cls._get_param_names()
-        to_field = {name: RENAMED.get(name, name) for name in params}
+        to_field = {
+            name: RENAMED.get(name, name)
+            for name in params
+            if name not in EXTRA_PARAMETERS
+        }
         estimator = cls(**{p: getattr(config, f) for p, f in to_field.items()})
+        shape = metadata.get("image_shape")
+        estimator.image_shape = tuple(shape) if shape else None
         estimator.classes_ = classes
         known = {f.name for f in fields(EpochRecord)}
         history = [
@@ -425,6 +501,7 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
         values = {
             RENAMED.get(name, name): getattr(self, name)
             for name in self._get_param_names()
+            if name not in EXTRA_PARAMETERS
         }
 
         # the renamed parameters also take scikit-learn's kinds of value
@@ -435,7 +512,13 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
                 "target_accuracy is checked on validation rows; set "
                 "validation_size > 0 (e.g. 0.1) or target_accuracy=None"
             )
-        return TrainConfig(**values)
+        config = TrainConfig(**values)
+        if config.make_augmentation().active and self.image_shape is None:
+            raise ValueError(
+                "augmentation distorts images: give image_shape=(height, width) "
+                "of the rows of X"
+            )
+        return config
 
     def _partial_fit_classes(self, first: bool, classes) -> np.ndarray:
         """The sorted classes: from ``classes`` on the first call, else checked."""
@@ -469,10 +552,17 @@ class NumeralClassifier(ClassifierMixin, BaseEstimator):
         self.validation_scores_ = scores if has_scores else None
 
 
-def _dataset(X: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> Dataset:
+def _dataset(
+    X: np.ndarray, labels: np.ndarray, classes: np.ndarray, image_shape=None
+) -> Dataset:
     """Rows ``X`` (n, n_features) and class indices (n,) as a data set, no test set."""
-    # NOTE: train() reads only the rows and the number of classes; the image
-    # shape (1, n_features) just keeps Dataset.n_features right
+    # NOTE: train() reads the image shape only to augment; without one,
+    # (1, n_features) just keeps Dataset.n_features right
+    if image_shape is not None and int(np.prod(image_shape)) != X.shape[1]:
+        raise ValueError(
+            f"image_shape {tuple(image_shape)} does not hold the {X.shape[1]} "
+            "features of each row"
+        )
     return Dataset(
         name="estimator",
         train_images=X,
@@ -480,7 +570,7 @@ def _dataset(X: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> Dataset:
         test_images=X[:0],
         test_labels=labels[:0],
         class_names=tuple(str(label) for label in classes),
-        image_shape=(1, X.shape[1]),
+        image_shape=tuple(image_shape) if image_shape else (1, X.shape[1]),
     )
 
 

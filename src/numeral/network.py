@@ -17,6 +17,11 @@ matrix with one sample per *row*, so ``z = W a + b`` for every sample at once is
     delta[l-1] = (W[l]ᵀ delta[l]) ⊙ f'(z[l-1])  ->  (Delta W[l]) ⊙ f'(Z[l-1])
 
 are matrix products over the whole batch, with no loop over samples.
+
+In training, inverted dropout may multiply each layer's input by a mask ``m``
+(see :mod:`numeral.regularization`): ``z = (a ⊙ m) Wᵀ + b``. Then ``dW`` uses the
+masked input ``a ⊙ m``, and delta passes back through the mask,
+``dC/da = (delta W) ⊙ m``. Without masks both are the plain equations above.
 """
 
 from __future__ import annotations
@@ -32,6 +37,16 @@ from .initializers import initialize
 from .losses import Loss
 
 __all__ = ["Gradients", "Network"]
+
+# dropout masks, one per weight layer's input; None leaves that input whole
+Masks = Sequence[np.ndarray | None]
+
+
+def _masked(a: np.ndarray, masks: Masks | None, i: int) -> np.ndarray:
+    """``a ⊙ masks[i]``, or ``a`` itself where there is no mask."""
+    if masks is None or masks[i] is None:
+        return a
+    return a * masks[i]
 
 
 @dataclass
@@ -139,16 +154,23 @@ class Network:
             return self.output_activation
         return self.hidden_activation
 
-    def forward_pass(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def forward_pass(
+        self, X: np.ndarray, masks: Masks | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Run the batch ``X`` of shape ``(batch, n_in)`` through the network.
 
         Returns ``(z, a)``: ``z[i]`` for each weight layer and ``a`` with the input
         as ``a[0]``, so ``a[i + 1] = f(z[i])``; each of shape ``(batch, n)``.
+
+        ``masks``, for training with dropout, holds one entry per weight layer:
+        ``masks[i]`` multiplies that layer's input ``a[i]``, shape
+        ``(batch, n_in)``, or is ``None`` to leave it whole. ``a`` keeps the
+        unmasked activations.
         """
         a = [X]
         z = []
         for i, (W, b) in enumerate(zip(self.W, self.b)):
-            z.append(a[-1] @ W.T + b)  # (batch, n_out)
+            z.append(_masked(a[-1], masks, i) @ W.T + b)  # (batch, n_out)
             a.append(self.activation(i).forward(z[-1]))
         return z, a
 
@@ -165,10 +187,12 @@ class Network:
         a: list[np.ndarray],
         Y: np.ndarray,
         loss: Loss,
+        masks: Masks | None = None,
     ) -> Gradients:
         """Backpropagate a batch whose forward pass gave ``z`` and ``a``.
 
-        ``Y`` holds the one-hot targets, shape ``(batch, n_out)``.
+        ``Y`` holds the one-hot targets, shape ``(batch, n_out)``; ``masks`` must
+        be the dropout masks the forward pass used, if any.
         """
         L = len(self.W)
         n = a[0].shape[0]
@@ -182,20 +206,27 @@ class Network:
         for i in range(L - 1, -1, -1):
             # dC/dW = delta aᵀ and dC/db = delta, averaged over the batch
             deltas[i] = delta
-            dW[i] = (delta.T @ a[i]) / n  # (n_out, n_in)
+            dW[i] = (delta.T @ _masked(a[i], masks, i)) / n  # (n_out, n_in)
             db[i] = delta.mean(axis=0)  # (n_out,)
 
             # delta_(l-1) = (W_lᵀ delta_l) ⊙ f'(z_(l-1))
             if i > 0:
                 dC_da = delta @ self.W[i]  # (batch, n_in)
+                if masks is not None and masks[i] is not None:
+                    dC_da *= masks[i]  # back through z = (a ⊙ m) Wᵀ + b
                 delta = self.activation(i - 1).backward(z[i - 1], a[i], dC_da)
 
         return Gradients(loss.value(a[-1], Y), dW, db, deltas)
 
-    def gradients(self, X: np.ndarray, Y: np.ndarray, loss: Loss) -> Gradients:
-        """Forward pass and backpropagation for the batch ``(X, Y)``."""
-        z, a = self.forward_pass(X)
-        return self.backward(z, a, Y, loss)
+    def gradients(
+        self, X: np.ndarray, Y: np.ndarray, loss: Loss, masks: Masks | None = None
+    ) -> Gradients:
+        """Forward pass and backpropagation for the batch ``(X, Y)``.
+
+        ``masks`` are optional dropout masks, as for :meth:`forward_pass`.
+        """
+        z, a = self.forward_pass(X, masks)
+        return self.backward(z, a, Y, loss, masks)
 
     def predict_proba(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """Output activations for ``X`` of shape ``(n, n_in)``, in batches.

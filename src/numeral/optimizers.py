@@ -3,8 +3,20 @@
 An optimiser updates a list of parameter arrays in place, given the list of their
 batch-mean gradients in the same order. ``learning_rate`` (``η``) is a plain
 attribute so that a schedule can change it between steps. State that persists
-between steps (a velocity, say) lives in ``self.state`` as arrays, one per
-parameter, so that a checkpoint can save and restore it.
+between steps (a velocity, moment estimates, the step count) lives in
+``self.state`` as arrays, one per parameter, so that a checkpoint can save and
+restore it with :meth:`Optimizer.state_arrays` and
+:meth:`Optimizer.load_state_arrays`.
+
+Weight decay ``λ`` shrinks the weight matrices towards zero; it applies to every
+parameter of two or more dimensions and never to the bias vectors. All optimisers
+but AdamW add it to the gradient, ``g ← g + λ θ``, which is the gradient of an L2
+penalty ``(λ/2) ||W||²`` on the cost. AdamW instead decouples it from the
+adaptive step: ``θ ← θ - η λ θ``, so a weight's decay does not depend on the size
+of its gradients.
+
+Arithmetic stays in the parameters' dtype: scalars are cast to it first, so
+float32 parameters are never promoted to float64.
 """
 
 from __future__ import annotations
@@ -15,25 +27,59 @@ import numpy as np
 
 from .errors import ConfigError
 
-__all__ = ["OPTIMIZERS", "SGD", "Momentum", "Optimizer", "make_optimizer"]
+__all__ = [
+    "OPTIMIZERS",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Momentum",
+    "Nesterov",
+    "Optimizer",
+    "make_optimizer",
+]
 
 
 class Optimizer:
-    """Base class. Subclasses implement :meth:`step`."""
+    """Base class. Subclasses implement :meth:`_update`.
+
+    Parameters
+    ----------
+    learning_rate
+        The step size ``η``, positive.
+    weight_decay
+        ``λ``, zero or more; applied to parameters with ``ndim >= 2`` only.
+    """
 
     name = "optimizer"
 
-    def __init__(self, learning_rate: float):
+    def __init__(self, learning_rate: float, weight_decay: float = 0.0):
         if not np.isfinite(learning_rate) or learning_rate <= 0:
             raise ConfigError(
                 f"learning rate must be a positive number, got {learning_rate}"
             )
+        if not np.isfinite(weight_decay) or weight_decay < 0:
+            raise ConfigError(f"weight decay must be 0 or more, got {weight_decay}")
         self.learning_rate = float(learning_rate)
+        self.weight_decay = float(weight_decay)
         self.state: dict[str, list[np.ndarray]] = {}
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
-        """Update every ``params[i]`` in place from ``grads[i]``."""
+        """Update every ``params[i]`` in place from ``grads[i]`` (same shapes)."""
+        if self.weight_decay and self._l2_in_gradient:
+            grads = [self._with_l2(p, g) for p, g in zip(params, grads)]
+        self._update(params, grads)
+
+    # AdamW overrides this to decay the weights outside the gradient
+    _l2_in_gradient = True
+
+    def _update(self, params, grads) -> None:
         raise NotImplementedError
+
+    def _with_l2(self, p: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """``g + λ θ`` for a weight matrix; ``g`` itself for a bias vector."""
+        if p.ndim < 2:
+            return g
+        return g + p.dtype.type(self.weight_decay) * p
 
     def _slots(self, key: str, params: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Zero-initialised state arrays shaped like ``params``, made on first use."""
@@ -41,13 +87,37 @@ class Optimizer:
             self.state[key] = [np.zeros_like(p) for p in params]
         return self.state[key]
 
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The state as flat named arrays, ``"velocity.0"`` and so on, for saving."""
+        return {
+            f"{key}.{i}": array
+            for key, arrays in self.state.items()
+            for i, array in enumerate(arrays)
+        }
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore the state saved by :meth:`state_arrays` (copies the arrays)."""
+        state: dict[str, list[np.ndarray]] = {}
+        for name in sorted(arrays, key=lambda n: (n.rsplit(".", 1)[0], _index(n))):
+            key = name.rsplit(".", 1)[0]
+            state.setdefault(key, []).append(np.array(arrays[name]))
+        self.state = state
+
+
+def _index(name: str) -> int:
+    """The position in ``"velocity.12"``: 12."""
+    suffix = name.rsplit(".", 1)[-1]
+    if not suffix.isdigit():
+        raise ConfigError(f"optimiser state entry {name!r} has no index")
+    return int(suffix)
+
 
 class SGD(Optimizer):
     """Plain stochastic gradient descent: ``θ ← θ - η g``."""
 
     name = "sgd"
 
-    def step(self, params, grads):
+    def _update(self, params, grads):
         for p, g in zip(params, grads):
             p -= p.dtype.type(self.learning_rate) * g
 
@@ -57,13 +127,15 @@ class Momentum(Optimizer):
 
     name = "momentum"
 
-    def __init__(self, learning_rate: float, momentum: float = 0.9):
-        super().__init__(learning_rate)
+    def __init__(
+        self, learning_rate: float, momentum: float = 0.9, weight_decay: float = 0.0
+    ):
+        super().__init__(learning_rate, weight_decay)
         if not 0.0 <= momentum < 1.0:
             raise ConfigError(f"momentum must be in [0, 1), got {momentum}")
         self.momentum = float(momentum)
 
-    def step(self, params, grads):
+    def _update(self, params, grads):
         velocity = self._slots("velocity", params)
         for p, g, v in zip(params, grads, velocity):
             mu, eta = p.dtype.type(self.momentum), p.dtype.type(self.learning_rate)
@@ -72,16 +144,116 @@ class Momentum(Optimizer):
             p -= v
 
 
-OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum)}
+class Nesterov(Momentum):
+    """Nesterov momentum: ``v ← μ v + η g``, then ``θ ← θ - (μ v + η g)``.
+
+    Notes
+    -----
+    Nesterov's method takes the gradient at the look-ahead point ``φ - μ v``:
+    ``v ← μ v + η ∇C(φ - μ v)``, ``φ ← φ - v``. Writing ``θ = φ - μ v`` for the
+    look-ahead point itself turns this into the update above, which needs only
+    the gradient at the parameters the network holds.
+    """
+
+    name = "nesterov"
+
+    def _update(self, params, grads):
+        velocity = self._slots("velocity", params)
+        for p, g, v in zip(params, grads, velocity):
+            mu, eta = p.dtype.type(self.momentum), p.dtype.type(self.learning_rate)
+            v *= mu
+            v += eta * g
+            p -= mu * v + eta * g
 
 
-def make_optimizer(name: str, learning_rate: float, **options) -> Optimizer:
-    """Build an optimiser by name; ``options`` are passed on where they apply."""
+class Adam(Optimizer):
+    """Adam: a step scaled per parameter by running moments of the gradient.
+
+    With ``t`` the step count, ``m ← β1 m + (1 - β1) g`` and
+    ``s ← β2 s + (1 - β2) g²`` estimate the gradient's first and second moments;
+    dividing by ``1 - β^t`` removes their bias towards the zero start, and
+
+        θ ← θ - η m̂ / (√ŝ + ε),   m̂ = m / (1 - β1^t),   ŝ = s / (1 - β2^t).
+
+    Each step therefore moves a parameter by about ``η`` at most, whatever the
+    scale of its gradient.
+    """
+
+    name = "adam"
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
+        super().__init__(learning_rate, weight_decay)
+        for label, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 <= beta < 1.0:
+                raise ConfigError(f"Adam's {label} must be in [0, 1), got {beta}")
+        if not eps > 0:
+            raise ConfigError(f"Adam's eps must be positive, got {eps}")
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def _update(self, params, grads):
+        m = self._slots("m", params)
+        s = self._slots("s", params)
+        count = self.state.setdefault("t", [np.zeros((), dtype=np.int64)])[0]
+        count += 1
+        t = int(count)
+
+        # bias corrections, folded into one step size per update
+        eta_t = self.learning_rate * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
+        eps_t = self.eps * np.sqrt(1 - self.beta2**t)
+        for p, g, m_i, s_i in zip(params, grads, m, s):
+            one = p.dtype.type(1)
+            beta1, beta2 = p.dtype.type(self.beta1), p.dtype.type(self.beta2)
+            m_i *= beta1
+            m_i += (one - beta1) * g
+            s_i *= beta2
+            s_i += (one - beta2) * np.square(g)
+            p -= p.dtype.type(eta_t) * m_i / (np.sqrt(s_i) + p.dtype.type(eps_t))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``θ ← θ - η λ θ`` besides the Adam step.
+
+    The decay uses the current (scheduled) learning rate, so it follows the
+    schedule, and it is applied before the Adam step, to weight matrices only.
+    """
+
+    name = "adamw"
+    _l2_in_gradient = False
+
+    def _update(self, params, grads):
+        if self.weight_decay:
+            for p in params:
+                if p.ndim >= 2:
+                    p *= p.dtype.type(1 - self.learning_rate * self.weight_decay)
+        super()._update(params, grads)
+
+
+OPTIMIZERS = {cls.name: cls for cls in (SGD, Momentum, Nesterov, Adam, AdamW)}
+
+
+def make_optimizer(
+    name: str,
+    learning_rate: float,
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    weight_decay: float = 0.0,
+) -> Optimizer:
+    """Build an optimiser by name; each takes the options that apply to it."""
     key = name.lower()
     if key not in OPTIMIZERS:
         known = ", ".join(sorted(OPTIMIZERS))
         raise ConfigError(f"unknown optimiser {name!r}; choose one of: {known}")
     cls = OPTIMIZERS[key]
-    if cls is Momentum:
-        return Momentum(learning_rate, momentum=options.get("momentum", 0.9))
-    return cls(learning_rate)
+    if issubclass(cls, Momentum):
+        return cls(learning_rate, momentum=momentum, weight_decay=weight_decay)
+    if issubclass(cls, Adam):
+        return cls(learning_rate, beta1, beta2, weight_decay=weight_decay)
+    return cls(learning_rate, weight_decay=weight_decay)

@@ -5,9 +5,19 @@ One call to :func:`train` runs the whole loop::
     for each epoch:
         draw one permutation of the training rows from the seeded generator
         for each mini-batch of that permutation:
+            distort the images (if augmentation is on), draw dropout masks
+            set the scheduled learning rate
             forward, backpropagate, check the loss is finite, update
+            clip the incoming weight norms (if max-norm is on)
         measure loss and accuracy on the validation and test sets
-        stop early if the target accuracy is reached
+        remember the best epoch on the validation set (if early stopping is on)
+        write a checkpoint (if a checkpoint file is named)
+        stop if the target accuracy is reached or patience has run out
+
+Every random draw (initial weights, permutations, distortions, dropout masks)
+comes from the one generator built from ``config.seed``. The test set is only
+measured and reported; nothing is chosen by it unless ``stop_on="test"`` asks
+for the original program's protocol.
 
 The library never prints: progress is reported through the ``on_batch`` and
 ``on_epoch`` callbacks, and :func:`train` returns the full history.
@@ -15,24 +25,47 @@ The library never prints: progress is reported through the ``on_batch`` and
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
+from .augment import Augmentation
+from .checkpoint import Checkpoint, save_checkpoint
 from .datasets import Dataset
 from .errors import ConfigError, TrainingDiverged
 from .losses import make_loss
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from .regularization import clip_incoming_norms, dropout_masks
+from .schedules import Schedule
 
 __all__ = ["EpochRecord", "TrainConfig", "TrainResult", "one_hot", "train"]
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides what a training run does; stored in the model file."""
+    """Everything that decides what a training run does; stored in the model file.
+
+    The fields after ``dataset`` add regularisation, schedules, augmentation,
+    early stopping and checkpoints; each one's default turns its feature off, so
+    a configuration that leaves them out trains as plain mini-batch descent.
+
+    ``beta1``, ``beta2``: Adam's moment decay rates. ``weight_decay``: L2 decay of
+    the weight matrices (decoupled for ``adamw``). ``input_dropout``: dropout rate
+    of the image pixels; ``dropout``: rates for the hidden layers' outputs, one
+    per hidden layer or a single rate for all. ``max_norm``: limit on the L2 norm
+    of each unit's incoming weights (0: none). ``schedule``: ``constant``,
+    ``step`` or ``cosine``, with ``warmup_epochs`` of linear warm-up first,
+    ``step_every``/``step_gamma`` for ``step`` and ``min_learning_rate`` for
+    ``cosine``. ``patience``: stop after this many epochs without a better
+    validation accuracy and restore the best epoch's weights (0: off).
+    ``augment_*`` and ``elastic_*``: random distortions of the training images
+    (see :class:`numeral.augment.Augmentation`). ``checkpoint``: a file to write
+    the full training state to after every epoch (``None``: no checkpoints).
+    """
 
     hidden_sizes: tuple[int, ...] = (256,)
     activation: str = "relu"
@@ -51,11 +84,33 @@ class TrainConfig:
     shuffle: bool = True
     seed: int = 0
     dataset: str = "mnist"
+    beta1: float = 0.9
+    beta2: float = 0.999
+    weight_decay: float = 0.0
+    input_dropout: float = 0.0
+    dropout: tuple[float, ...] = ()
+    max_norm: float = 0.0
+    schedule: str = "constant"
+    warmup_epochs: float = 0.0
+    step_every: int = 10
+    step_gamma: float = 0.1
+    min_learning_rate: float = 0.0
+    patience: int = 0
+    augment_shift: float = 0.0
+    augment_rotation: float = 0.0
+    augment_scale: float = 0.0
+    augment_shear: float = 0.0
+    elastic_alpha: float = 0.0
+    elastic_sigma: float = 5.0
+    checkpoint: str | None = None
 
     def __post_init__(self):
         object.__setattr__(
             self, "hidden_sizes", tuple(int(n) for n in self.hidden_sizes)
         )
+        object.__setattr__(self, "dropout", tuple(float(p) for p in self.dropout))
+        if self.checkpoint is not None:
+            object.__setattr__(self, "checkpoint", os.fspath(self.checkpoint))
         self.validate()
 
     def validate(self) -> None:
@@ -100,9 +155,72 @@ class TrainConfig:
         if self.val_size < 0:
             raise ConfigError(f"validation size must be 0 or more, got {self.val_size}")
 
+        # the optimiser, schedule and augmentation check their own values
+        make_optimizer(
+            self.optimizer,
+            self.learning_rate,
+            beta1=self.beta1,
+            beta2=self.beta2,
+            weight_decay=self.weight_decay,
+        )
+        self.make_schedule(1)
+        self.make_augmentation()
+
+        # regularisation and early stopping
+        for p in (self.input_dropout, *self.dropout):
+            if not 0 <= p < 1:
+                raise ConfigError(f"dropout rates must be in [0, 1), got {p}")
+        if len(self.dropout) > 1 and len(self.dropout) != len(self.hidden_sizes):
+            raise ConfigError(
+                f"give one dropout rate for all hidden layers or one for each of "
+                f"the {len(self.hidden_sizes)}, got {len(self.dropout)}: "
+                f"{list(self.dropout)}"
+            )
+        if not (np.isfinite(self.max_norm) and self.max_norm >= 0):
+            raise ConfigError(f"max-norm must be 0 (off) or more, got {self.max_norm}")
+        if self.patience < 0:
+            raise ConfigError(f"patience must be 0 (off) or more, got {self.patience}")
+        if self.patience and self.val_size == 0:
+            raise ConfigError(
+                "early stopping (patience) watches the validation set; it needs "
+                "--val-size > 0"
+            )
+
+    def dropout_rates(self) -> list[float]:
+        """The dropout rate of each weight layer's input: image, then hidden."""
+        hidden = list(self.dropout) or [0.0]
+        if len(hidden) == 1:
+            hidden = hidden * len(self.hidden_sizes)
+        return [self.input_dropout, *hidden]
+
+    def make_schedule(self, batches_per_epoch: int) -> Schedule:
+        """The learning-rate :class:`~numeral.schedules.Schedule` of this run."""
+        return Schedule(
+            self.schedule,
+            self.learning_rate,
+            self.epochs,
+            warmup=self.warmup_epochs,
+            step_every=self.step_every,
+            step_gamma=self.step_gamma,
+            min_learning_rate=self.min_learning_rate,
+            batches_per_epoch=batches_per_epoch,
+        )
+
+    def make_augmentation(self) -> Augmentation:
+        """The distortions of the training images (possibly none)."""
+        return Augmentation(
+            shift=self.augment_shift,
+            rotation=self.augment_rotation,
+            scale=self.augment_scale,
+            shear=self.augment_shear,
+            elastic_alpha=self.elastic_alpha,
+            elastic_sigma=self.elastic_sigma,
+        )
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["hidden_sizes"] = list(self.hidden_sizes)
+        d["dropout"] = list(self.dropout)
         return d
 
     @classmethod
@@ -128,13 +246,20 @@ class EpochRecord:
 
 @dataclass
 class TrainResult:
-    """What :func:`train` returns."""
+    """What :func:`train` returns.
+
+    ``stop_reason`` is ``"epochs"``, ``"target"``, ``"early_stopping"`` or
+    ``"interrupted"``. With early stopping on, ``network`` holds the weights of
+    ``best_epoch``, the epoch with the best validation accuracy, not those of
+    the last epoch.
+    """
 
     network: Network
     config: TrainConfig
     history: list[EpochRecord] = field(default_factory=list)
-    stop_reason: str = "epochs"  # "epochs", "target", or "interrupted"
+    stop_reason: str = "epochs"
     seconds: float = 0.0
+    best_epoch: int | None = None
 
     @property
     def epochs(self) -> int:
@@ -142,6 +267,9 @@ class TrainResult:
 
     @property
     def final(self) -> EpochRecord | None:
+        """The record of the epoch whose weights ``network`` holds."""
+        if self.best_epoch is not None:
+            return self.history[self.best_epoch - 1]
         return self.history[-1] if self.history else None
 
 
@@ -204,8 +332,34 @@ def build_network(
 def build_optimizer(config: TrainConfig) -> Optimizer:
     """A fresh optimiser, with empty state, for ``config``."""
     return make_optimizer(
-        config.optimizer, config.learning_rate, momentum=config.momentum
+        config.optimizer,
+        config.learning_rate,
+        momentum=config.momentum,
+        beta1=config.beta1,
+        beta2=config.beta2,
+        weight_decay=config.weight_decay,
     )
+
+
+class _BestEpoch:
+    """Early stopping's memory: the best epoch on the validation set so far.
+
+    An epoch is better when its validation accuracy is higher, or equal with a
+    lower validation loss. Its weights are copied, so they can be restored.
+    """
+
+    def __init__(self):
+        self.epoch: int | None = None
+        self.network: Network | None = None
+        self.score: tuple[float, float] | None = None
+
+    def update(self, record: EpochRecord, network: Network) -> None:
+        score = (record.val_accuracy, -record.val_loss)
+        if self.score is None or score > self.score:
+            self.epoch, self.score, self.network = record.epoch, score, network.copy()
+
+    def epochs_since(self, epoch: int) -> int:
+        return epoch - self.epoch if self.epoch is not None else 0
 
 
 # a diverging run overflows; the finiteness check in the loop reports that with
@@ -217,6 +371,7 @@ def train(
     on_epoch: Callable[[EpochRecord], None] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    resume: Checkpoint | None = None,
     *,
     network: Network | None = None,
     optimizer: Optimizer | None = None,
@@ -242,12 +397,18 @@ def train(
 
     A data set whose test set has no rows gives epoch records whose test loss and
     accuracy are ``None``.
+    resume
+        A checkpoint of an earlier run of the same ``config`` (see
+        :func:`numeral.checkpoint.load_checkpoint`): training continues after its
+        last epoch as if it had never stopped. Its history is part of the result.
 
     Raises
     ------
     TrainingDiverged
         If a mini-batch's loss is not finite. The network is left as it was
         before that batch's update was applied, but nothing is saved.
+    ConfigError
+        If ``resume`` belongs to a different configuration or a finished run.
     """
     started = time.perf_counter()
     rng = rng if rng is not None else np.random.default_rng(config.seed)
@@ -261,8 +422,15 @@ def train(
     result = TrainResult(network, config)
     n = len(X)
     n_batches = -(-n // config.batch_size)
+    schedule = config.make_schedule(n_batches)
+    augmentation = config.make_augmentation()
+    rates = config.dropout_rates()
+    best = _BestEpoch() if config.patience else None
+    first_epoch = 1
+    if resume is not None:
+        first_epoch = _restore(resume, config, result, optimizer, rng, best) + 1
 
-    for epoch in range(1, config.epochs + 1):
+    for epoch in range(first_epoch, config.epochs + 1):
         epoch_start = time.perf_counter()
         order = rng.permutation(n) if config.shuffle else np.arange(n)
         loss_sum, seen, interrupted = 0.0, 0, False
@@ -273,8 +441,16 @@ def train(
             X_batch = X[rows]  # (batch, n_in)
             Y_batch = one_hot(y[rows], n_classes)  # (batch, n_out)
 
+            # fresh distortions and dropout masks for this batch
+            if augmentation.active:
+                X_batch = augmentation(X_batch, dataset.image_shape, rng)
+            masks = None
+            if any(rates):
+                sizes = network.sizes[:-1]
+                masks = dropout_masks(rates, sizes, len(rows), rng, X_batch.dtype)
+
             # forward and backward
-            grads = network.gradients(X_batch, Y_batch, loss)
+            grads = network.gradients(X_batch, Y_batch, loss, masks)
             if not np.isfinite(grads.loss):
                 raise TrainingDiverged(
                     f"the loss became {grads.loss} in epoch {epoch}, batch {k + 1}: "
@@ -282,8 +458,11 @@ def train(
                     "high; try a smaller --lr"
                 )
 
-            # update
+            # update at the scheduled rate, then keep weights inside max-norm
+            optimizer.learning_rate = schedule((epoch - 1) * n_batches + k)
             optimizer.step(network.W + network.b, grads.dW + grads.db)
+            if config.max_norm:
+                clip_incoming_norms(network.W, config.max_norm)
             loss_sum += grads.loss * len(rows)
             seen += len(rows)
 
@@ -317,6 +496,9 @@ def train(
         if interrupted:
             result.stop_reason = "interrupted"
             break
+        if best is not None:
+            best.update(record, network)
+        stop = None
         if config.target_accuracy is not None:
             watched = test_acc if config.stop_on == "test" else record.val_accuracy
             if watched is None:
@@ -325,8 +507,93 @@ def train(
                     "(or use --stop-on test)"
                 )
             if watched >= config.target_accuracy:
-                result.stop_reason = "target"
-                break
+                stop = "target"
+        if best is not None and best.epochs_since(epoch) >= config.patience:
+            stop = stop or "early_stopping"
 
-    result.seconds = time.perf_counter() - started
+        # checkpoint the finished epoch, then stop if asked
+        if config.checkpoint is not None:
+            elapsed = result.seconds + time.perf_counter() - started
+            _checkpoint(config, dataset, result, optimizer, rng, best, elapsed, stop)
+        if stop is not None:
+            result.stop_reason = stop
+            break
+
+    # hand back the best epoch's weights when early stopping kept them
+    if best is not None and best.network is not None:
+        network.W, network.b = best.network.W, best.network.b
+        result.best_epoch = best.epoch
+    result.seconds += time.perf_counter() - started
     return result
+
+
+def _checkpoint(config, dataset, result, optimizer, rng, best, seconds, stop):
+    """Write the state at the end of the latest epoch to ``config.checkpoint``."""
+    save_checkpoint(
+        config.checkpoint,
+        Checkpoint(
+            config=config.to_dict(),
+            epoch=result.history[-1].epoch,
+            network=result.network,
+            optimizer_state=optimizer.state_arrays(),
+            rng_state=rng.bit_generator.state,
+            history=[asdict(record) for record in result.history],
+            best_epoch=best.epoch if best is not None else None,
+            best_network=best.network if best is not None else None,
+            seconds=seconds,
+            stop_reason=stop,
+            model_metadata={
+                "dataset": dataset.name,
+                "class_names": list(dataset.class_names),
+                "image_shape": list(dataset.image_shape),
+            },
+        ),
+    )
+
+
+def _restore(
+    checkpoint: Checkpoint,
+    config: TrainConfig,
+    result: TrainResult,
+    optimizer: Optimizer,
+    rng: np.random.Generator,
+    best: _BestEpoch | None,
+) -> int:
+    """Put the state saved in ``checkpoint`` back in place; return its epoch."""
+    saved = TrainConfig.from_dict(checkpoint.config)
+    differs = [
+        f.name
+        for f in fields(TrainConfig)
+        if f.name != "checkpoint" and getattr(saved, f.name) != getattr(config, f.name)
+    ]
+    if differs:
+        raise ConfigError(
+            "the checkpoint was written by a run with a different configuration "
+            f"({', '.join(differs)}); resume it with its own"
+        )
+    if checkpoint.stop_reason is not None or checkpoint.epoch >= config.epochs:
+        reason = checkpoint.stop_reason or "epochs"
+        raise ConfigError(
+            f"the checkpoint's run already finished after epoch {checkpoint.epoch} "
+            f"(stop reason: {reason}); there is nothing to resume"
+        )
+    if result.network.sizes != checkpoint.network.sizes:
+        raise ConfigError(
+            f"the checkpoint's network has layer sizes {checkpoint.network.sizes}, "
+            f"but this data set needs {result.network.sizes}"
+        )
+
+    # weights, optimiser, generator, history, early-stopping memory
+    network = result.network
+    network.W = [W.astype(network.dtype, copy=True) for W in checkpoint.network.W]
+    network.b = [b.astype(network.dtype, copy=True) for b in checkpoint.network.b]
+    optimizer.load_state_arrays(checkpoint.optimizer_state)
+    rng.bit_generator.state = checkpoint.rng_state
+    result.history = [EpochRecord(**record) for record in checkpoint.history]
+    result.seconds = checkpoint.seconds
+    if best is not None and checkpoint.best_epoch is not None:
+        best.epoch = checkpoint.best_epoch
+        best.network = checkpoint.best_network
+        record = result.history[best.epoch - 1]
+        best.score = (record.val_accuracy, -record.val_loss)
+    return checkpoint.epoch

@@ -48,125 +48,307 @@ def fraction(text: str) -> float:
     return value
 
 
+def rates(text: str) -> tuple[float, ...]:
+    """argparse type: ``"0.5"`` or ``"0.5,0.3"`` -> dropout rates in [0, 1)."""
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated rates such as 0.5 or 0.5,0.3, got {text!r}"
+        ) from None
+    if any(not 0 <= p < 1 for p in values):
+        raise argparse.ArgumentTypeError(
+            f"dropout rates must be in [0, 1), got {text!r}"
+        )
+    return values
+
+
+def non_negative(kind):
+    """argparse type: a number of ``kind`` (int or float) that is 0 or more."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number, got {text!r}"
+            ) from None
+        if not value >= 0:
+            raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+        return value
+
+    return parse
+
+
 def register(subparsers) -> None:
     from ..activations import ACTIVATIONS
     from ..initializers import INITIALIZERS
     from ..losses import LOSSES
     from ..optimizers import OPTIMIZERS
-    from ..training import TrainConfig
+    from ..recipes import DEFAULT_RECIPE, RECIPES, recipe_config
+    from ..schedules import SCHEDULES
 
-    d = TrainConfig()
+    d = recipe_config(DEFAULT_RECIPE)
     p = subparsers.add_parser(
         "train",
         help="train a network and save it",
         description="Train a multi-layer perceptron and save it as a model file. "
         "One line per epoch reports the training loss, the validation and test "
-        "accuracy and the time taken.",
+        "accuracy and the time taken. Training starts from a recipe (--recipe, "
+        f"default {DEFAULT_RECIPE}); every option given overrides the recipe's "
+        f"value. Defaults shown are those of the {DEFAULT_RECIPE} recipe.",
     )
     add_data_options(p)
+
+    def option(group, flag, field, help, **kwargs):
+        """An option that overrides the recipe's value of ``field`` when given."""
+        value = getattr(d, field)
+        if isinstance(value, tuple):
+            value = ",".join(map(str, value)) or "none"
+        if kwargs.get("action") is None and "choices" not in kwargs:
+            kwargs.setdefault("metavar", flag.lstrip("-").upper().replace("-", "_"))
+        group.add_argument(
+            flag,
+            dest=field,
+            default=argparse.SUPPRESS,
+            help=f"{help} (default: {'none' if value is None else value})",
+            **kwargs,
+        )
+
+    recipes = p.add_argument_group("recipes and checkpoints")
+    recipes.add_argument(
+        "--recipe",
+        default=DEFAULT_RECIPE,
+        choices=list(RECIPES),
+        help="the set of options to start from (default: %(default)s)",
+    )
+    recipes.add_argument(
+        "--checkpoint",
+        metavar="FILE",
+        help="write the full training state to FILE after every epoch, so an "
+        "interrupted run can be resumed (default: no checkpoints)",
+    )
+    recipes.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        help="continue the run saved in CHECKPOINT with its own configuration; "
+        "later checkpoints go to the same file unless --checkpoint says otherwise",
+    )
+
     arch = p.add_argument_group("network")
-    arch.add_argument(
+    option(
+        arch,
         "--hidden",
+        "hidden_sizes",
+        "hidden layer widths, comma-separated",
         type=hidden_sizes,
-        default=d.hidden_sizes,
         metavar="N[,N...]",
-        help="hidden layer widths, comma-separated (default: %s)"
-        % ",".join(map(str, d.hidden_sizes)),
     )
-    arch.add_argument(
+    option(
+        arch,
         "--activation",
-        default=d.activation,
+        "activation",
+        "hidden-layer activation",
         choices=sorted(set(ACTIVATIONS) - {"softmax"}),
-        help="hidden-layer activation (default: %(default)s)",
     )
-    arch.add_argument(
-        "--alpha",
-        type=float,
-        default=d.alpha,
-        help="slope of leaky ReLU for z < 0 (default: %(default)s)",
-    )
-    arch.add_argument(
+    option(arch, "--alpha", "alpha", "slope of leaky ReLU for z < 0", type=float)
+    option(
+        arch,
         "--output",
-        default=d.output,
+        "output",
+        "output-layer activation",
         choices=["softmax", "sigmoid"],
-        help="output-layer activation (default: %(default)s)",
     )
-    arch.add_argument(
+    option(
+        arch,
         "--loss",
-        default=d.loss,
+        "loss",
+        "cost function",
         choices=sorted(set(LOSSES) | {"cross-entropy"}),
-        help="cost function (default: %(default)s)",
     )
-    arch.add_argument(
-        "--init",
-        default=d.init,
-        choices=sorted(INITIALIZERS),
-        help="weight initialisation (default: %(default)s)",
+    option(
+        arch, "--init", "init", "weight initialisation", choices=sorted(INITIALIZERS)
     )
 
     opt = p.add_argument_group("optimisation")
-    opt.add_argument(
-        "--optimizer",
-        default=d.optimizer,
-        choices=sorted(OPTIMIZERS),
-        help="update rule (default: %(default)s)",
-    )
-    opt.add_argument(
-        "--lr",
-        type=float,
-        default=d.learning_rate,
-        help="learning rate η (default: %(default)s)",
-    )
-    opt.add_argument(
+    option(opt, "--optimizer", "optimizer", "update rule", choices=sorted(OPTIMIZERS))
+    option(opt, "--lr", "learning_rate", "learning rate η", type=float)
+    option(
+        opt,
         "--momentum",
+        "momentum",
+        "momentum μ for momentum and nesterov",
         type=float,
-        default=d.momentum,
-        help="momentum μ for --optimizer momentum (default: %(default)s)",
     )
-    opt.add_argument(
+    option(opt, "--beta1", "beta1", "Adam's first-moment decay β1", type=float)
+    option(opt, "--beta2", "beta2", "Adam's second-moment decay β2", type=float)
+    option(
+        opt,
         "--batch-size",
+        "batch_size",
+        "samples per mini-batch",
         type=positive_int,
-        default=d.batch_size,
-        help="samples per mini-batch (default: %(default)s)",
     )
-    opt.add_argument(
+    option(
+        opt,
         "--epochs",
+        "epochs",
+        "maximum number of passes over the data",
         type=positive_int,
-        default=d.epochs,
-        help="maximum number of passes over the data (default: %(default)s)",
     )
-    opt.add_argument(
+    option(
+        opt,
+        "--schedule",
+        "schedule",
+        "learning-rate schedule",
+        choices=list(SCHEDULES),
+    )
+    option(
+        opt,
+        "--warmup",
+        "warmup_epochs",
+        "epochs of linear learning-rate warm-up",
+        type=non_negative(float),
+        metavar="EPOCHS",
+    )
+    option(
+        opt,
+        "--step-every",
+        "step_every",
+        "epochs between learning-rate drops of --schedule step",
+        type=positive_int,
+        metavar="EPOCHS",
+    )
+    option(
+        opt,
+        "--step-gamma",
+        "step_gamma",
+        "factor of each drop of --schedule step",
+        type=float,
+    )
+    option(
+        opt,
+        "--min-lr",
+        "min_learning_rate",
+        "final learning rate of --schedule cosine",
+        type=non_negative(float),
+    )
+    option(
+        opt,
         "--target-accuracy",
+        "target_accuracy",
+        "stop once this accuracy is reached, e.g. 0.98 or 98",
         type=fraction,
-        default=None,
         metavar="ACC",
-        help="stop once this accuracy is reached, e.g. 0.98 or 98 "
-        "(default: train all epochs)",
     )
-    opt.add_argument(
+    option(
+        opt,
         "--stop-on",
-        default=d.stop_on,
+        "stop_on",
+        "the set --target-accuracy is checked on",
         choices=["validation", "test"],
-        help="the set --target-accuracy is checked on (default: %(default)s)",
     )
-    opt.add_argument(
+    option(
+        opt,
+        "--patience",
+        "patience",
+        "stop after this many epochs without a better validation accuracy and "
+        "keep the best epoch's weights; 0 turns early stopping off",
+        type=non_negative(int),
+        metavar="EPOCHS",
+    )
+    option(
+        opt,
         "--val-size",
+        "val_size",
+        "training images held out for validation, taken from the end",
         type=int,
-        default=d.val_size,
-        help="training images held out for validation, taken from "
-        "the end (default: %(default)s)",
     )
-    opt.add_argument(
+    option(
+        opt,
         "--shuffle",
+        "shuffle",
+        "reshuffle the training data each epoch",
         action=argparse.BooleanOptionalAction,
-        default=d.shuffle,
-        help="reshuffle the training data each epoch (default: on)",
     )
-    opt.add_argument(
-        "--seed",
-        type=int,
-        default=d.seed,
-        help="seed of every random choice (default: %(default)s)",
+    option(opt, "--seed", "seed", "seed of every random choice", type=int)
+
+    reg = p.add_argument_group("regularisation")
+    option(
+        reg,
+        "--weight-decay",
+        "weight_decay",
+        "L2 weight decay λ of the weight matrices (decoupled for adamw)",
+        type=non_negative(float),
+    )
+    option(
+        reg,
+        "--dropout",
+        "dropout",
+        "dropout rate of the hidden layers, one for all or one per layer",
+        type=rates,
+        metavar="P[,P...]",
+    )
+    option(
+        reg,
+        "--input-dropout",
+        "input_dropout",
+        "dropout rate of the input pixels",
+        type=float,
+        metavar="P",
+    )
+    option(
+        reg,
+        "--max-norm",
+        "max_norm",
+        "largest L2 norm of each unit's incoming weights; 0 for no limit",
+        type=non_negative(float),
+    )
+
+    aug = p.add_argument_group("augmentation (random distortions of training images)")
+    option(
+        aug,
+        "--shift",
+        "augment_shift",
+        "largest shift, in pixels",
+        type=non_negative(float),
+    )
+    option(
+        aug,
+        "--rotate",
+        "augment_rotation",
+        "largest rotation, in degrees",
+        type=non_negative(float),
+    )
+    option(
+        aug,
+        "--scale",
+        "augment_scale",
+        "largest relative change of size, e.g. 0.1 for ±10%%",
+        type=non_negative(float),
+    )
+    option(
+        aug,
+        "--shear",
+        "augment_shear",
+        "largest shear angle, in degrees",
+        type=non_negative(float),
+    )
+    option(
+        aug,
+        "--elastic",
+        "elastic_alpha",
+        "strength of elastic distortion in pixels; 0 for none",
+        type=non_negative(float),
+        metavar="ALPHA",
+    )
+    option(
+        aug,
+        "--elastic-sigma",
+        "elastic_sigma",
+        "smoothness of elastic distortion, in pixels",
+        type=float,
+        metavar="SIGMA",
     )
 
     out = p.add_argument_group("output")
@@ -191,29 +373,54 @@ def register(subparsers) -> None:
     p.set_defaults(run=run)
 
 
-def config_from_args(args):
-    """The :class:`TrainConfig` the options describe; raises on a bad value."""
+def given_options(args) -> dict:
+    """The configuration fields set by options on the command line."""
+    from dataclasses import fields
+
     from ..training import TrainConfig
 
-    return TrainConfig(
-        hidden_sizes=args.hidden,
-        activation=args.activation,
-        alpha=args.alpha,
-        output=args.output,
-        loss=args.loss.replace("-", "_"),
-        init=args.init,
-        optimizer=args.optimizer,
-        learning_rate=args.lr,
-        momentum=args.momentum,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        target_accuracy=args.target_accuracy,
-        stop_on=args.stop_on,
-        val_size=args.val_size,
-        shuffle=args.shuffle,
-        seed=args.seed,
+    # options left out are absent from args (their default is SUPPRESS);
+    # --dataset and --checkpoint always have a value and are handled apart
+    names = {f.name for f in fields(TrainConfig)} - {"dataset", "checkpoint"}
+    given = {name: value for name, value in vars(args).items() if name in names}
+    if "loss" in given:
+        given["loss"] = given["loss"].replace("-", "_")
+    return given
+
+
+def config_from_args(args):
+    """The :class:`TrainConfig` the options describe; raises on a bad value.
+
+    The recipe's values, overridden by every option given on the command line.
+    """
+    from ..recipes import recipe_config
+
+    return recipe_config(
+        args.recipe,
+        **given_options(args),
         dataset=args.dataset,
+        checkpoint=args.checkpoint,
     )
+
+
+def resume_from_args(args):
+    """The checkpoint and configuration ``--resume`` continues with."""
+    from dataclasses import replace
+
+    from ..checkpoint import load_checkpoint
+    from ..errors import ConfigError
+    from ..training import TrainConfig
+
+    given = given_options(args)
+    if given:
+        flags = ", ".join(sorted(given))
+        raise ConfigError(
+            f"--resume continues with the checkpoint's own configuration; "
+            f"leave out the training options ({flags})"
+        )
+    checkpoint = load_checkpoint(args.resume)
+    config = TrainConfig.from_dict(checkpoint.config)
+    return checkpoint, replace(config, checkpoint=args.checkpoint or args.resume)
 
 
 def format_epoch(record) -> str:
@@ -249,7 +456,11 @@ def run(args) -> int:
     from . import EXIT_INTERRUPTED
 
     # refuse bad options before any work
-    config = config_from_args(args)
+    checkpoint = None
+    if args.resume:
+        checkpoint, config = resume_from_args(args)
+    else:
+        config = config_from_args(args)
     started = time.perf_counter()
     dataset = load_data(config.dataset, args.data_dir)
     log = sys.stderr if args.json else sys.stdout
@@ -276,7 +487,14 @@ def run(args) -> int:
     interrupt = _Interrupt()
     previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        result = train(config, dataset, on_epoch, on_batch, lambda: bool(interrupt))
+        result = train(
+            config,
+            dataset,
+            on_epoch,
+            on_batch,
+            lambda: bool(interrupt),
+            resume=checkpoint,
+        )
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
@@ -287,6 +505,12 @@ def run(args) -> int:
     save_result(args.out, result, dataset, timings=not args.no_timings)
     metrics = result_metrics(result)
     verb = "interrupted after" if result.stop_reason == "interrupted" else "trained"
+    if result.best_epoch is not None:
+        print(
+            f"kept the weights of epoch {result.best_epoch}, the best on the "
+            "validation set",
+            file=log,
+        )
     print(
         f"{verb} {result.epochs} epochs in {seconds:.1f} s: test accuracy "
         f"{100 * metrics['test_accuracy']:.2f}%; model saved to {args.out}",
