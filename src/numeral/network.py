@@ -30,8 +30,14 @@ from .activations import Activation, Softmax, make_activation
 from .errors import ConfigError
 from .initializers import initialize
 from .losses import Loss
+from .workspace import Workspace
 
 __all__ = ["Gradients", "Network"]
+
+
+def _rows(workspace: Workspace | None, name: str, i: int, n: int) -> np.ndarray | None:
+    """The first ``n`` rows of ``workspace.<name>[i]``, or None without a workspace."""
+    return None if workspace is None else getattr(workspace, name)[i][:n]
 
 
 @dataclass
@@ -139,24 +145,35 @@ class Network:
             return self.output_activation
         return self.hidden_activation
 
-    def forward_pass(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def forward_pass(
+        self, X: np.ndarray, workspace: Workspace | None = None
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Run the batch ``X`` of shape ``(batch, n_in)`` through the network.
 
         Returns ``(z, a)``: ``z[i]`` for each weight layer and ``a`` with the input
         as ``a[0]``, so ``a[i + 1] = f(z[i])``; each of shape ``(batch, n)``.
+        With a :class:`~numeral.workspace.Workspace` the arrays are the
+        workspace's own, overwritten by its next use.
         """
+        n = len(X)
         a = [X]
         z = []
         for i, (W, b) in enumerate(zip(self.W, self.b)):
-            z.append(a[-1] @ W.T + b)  # (batch, n_out)
-            a.append(self.activation(i).forward(z[-1]))
+            z_out, a_out = _rows(workspace, "z", i, n), _rows(workspace, "a", i, n)
+            z_i = np.matmul(a[-1], W.T, out=z_out)  # (batch, n_out): A Wᵀ
+            z_i += b  # Z = A Wᵀ + b, the bias added to every row in place
+            z.append(z_i)
+            a.append(self.activation(i).forward(z_i, out=a_out))
         return z, a
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """The output activations for ``X``: ``(batch, n_in) -> (batch, n_out)``."""
         a = X
         for i, (W, b) in enumerate(zip(self.W, self.b)):
-            a = self.activation(i).forward(a @ W.T + b)
+            z = a @ W.T  # (batch, n_out)
+            z += b
+            # nothing needs z afterwards, so a = f(z) overwrites it
+            a = self.activation(i).forward(z, out=z)
         return a
 
     def backward(
@@ -165,37 +182,58 @@ class Network:
         a: list[np.ndarray],
         Y: np.ndarray,
         loss: Loss,
+        workspace: Workspace | None = None,
     ) -> Gradients:
         """Backpropagate a batch whose forward pass gave ``z`` and ``a``.
 
-        ``Y`` holds the one-hot targets, shape ``(batch, n_out)``.
+        ``Y`` holds the one-hot targets, shape ``(batch, n_out)``. With a
+        :class:`~numeral.workspace.Workspace` the gradients are written into its
+        arrays, overwritten by its next use.
         """
         L = len(self.W)
         n = a[0].shape[0]
+        ws = workspace
         dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         deltas: list[np.ndarray] = [None] * L  # type: ignore[list-item]
 
         # output layer: delta_L = dC/da ⊙ f'(z_L), or a - y for softmax + CE
-        delta = loss.output_delta(z[-1], a[-1], Y, self.output_activation)
+        delta = loss.output_delta(
+            z[-1], a[-1], Y, self.output_activation, out=_rows(ws, "delta", L - 1, n)
+        )
 
         for i in range(L - 1, -1, -1):
             # dC/dW = delta aᵀ and dC/db = delta, averaged over the batch
             deltas[i] = delta
-            dW[i] = (delta.T @ a[i]) / n  # (n_out, n_in)
-            db[i] = delta.mean(axis=0)  # (n_out,)
+            dW[i] = np.matmul(delta.T, a[i], out=None if ws is None else ws.dW[i])
+            dW[i] /= n  # (n_out, n_in)
+            db[i] = np.mean(delta, axis=0, out=None if ws is None else ws.db[i])
 
             # delta_(l-1) = (W_lᵀ delta_l) ⊙ f'(z_(l-1))
             if i > 0:
-                dC_da = delta @ self.W[i]  # (batch, n_in)
-                delta = self.activation(i - 1).backward(z[i - 1], a[i], dC_da)
+                dC_da = np.matmul(delta, self.W[i], out=_rows(ws, "dC_da", i - 1, n))
+                delta = self.activation(i - 1).backward(
+                    z[i - 1], a[i], dC_da, out=_rows(ws, "delta", i - 1, n)
+                )  # (batch, n_in)
 
         return Gradients(loss.value(a[-1], Y), dW, db, deltas)
 
-    def gradients(self, X: np.ndarray, Y: np.ndarray, loss: Loss) -> Gradients:
-        """Forward pass and backpropagation for the batch ``(X, Y)``."""
-        z, a = self.forward_pass(X)
-        return self.backward(z, a, Y, loss)
+    def gradients(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        loss: Loss,
+        workspace: Workspace | None = None,
+    ) -> Gradients:
+        """Forward pass and backpropagation for the batch ``(X, Y)``.
+
+        A :class:`~numeral.workspace.Workspace` lets repeated calls reuse the
+        same arrays; the returned gradients are then overwritten by the next call.
+        """
+        if workspace is not None:
+            workspace.check(self, len(X))
+        z, a = self.forward_pass(X, workspace)
+        return self.backward(z, a, Y, loss, workspace)
 
     def predict_proba(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """Output activations for ``X`` of shape ``(n, n_in)``, in batches.

@@ -5,6 +5,10 @@ batch-mean gradients in the same order. ``learning_rate`` (``η``) is a plain
 attribute so that a schedule can change it between steps. State that persists
 between steps (a velocity, say) lives in ``self.state`` as arrays, one per
 parameter, so that a checkpoint can save and restore it.
+
+Steps run once per mini-batch, so they work in place: ``η g`` is formed in a
+scratch array kept between steps (not state: it holds nothing that carries
+over) rather than in a new array each time.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class Optimizer:
             )
         self.learning_rate = float(learning_rate)
         self.state: dict[str, list[np.ndarray]] = {}
+        self._scratch: list[np.ndarray] = []
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Update every ``params[i]`` in place from ``grads[i]``."""
@@ -41,6 +46,16 @@ class Optimizer:
             self.state[key] = [np.zeros_like(p) for p in params]
         return self.state[key]
 
+    def _scaled(self, params, grads, factor: float) -> list[np.ndarray]:
+        """``factor * grads[i]`` for each ``i``, in scratch arrays reused each step."""
+        shapes = [(p.shape, p.dtype) for p in params]
+        if [(s.shape, s.dtype) for s in self._scratch] != shapes:
+            self._scratch = [np.empty_like(p) for p in params]
+        return [
+            np.multiply(g, p.dtype.type(factor), out=s)
+            for p, g, s in zip(params, grads, self._scratch)
+        ]
+
 
 class SGD(Optimizer):
     """Plain stochastic gradient descent: ``θ ← θ - η g``."""
@@ -48,8 +63,8 @@ class SGD(Optimizer):
     name = "sgd"
 
     def step(self, params, grads):
-        for p, g in zip(params, grads):
-            p -= p.dtype.type(self.learning_rate) * g
+        for p, eta_g in zip(params, self._scaled(params, grads, self.learning_rate)):
+            p -= eta_g
 
 
 class Momentum(Optimizer):
@@ -65,10 +80,10 @@ class Momentum(Optimizer):
 
     def step(self, params, grads):
         velocity = self._slots("velocity", params)
-        for p, g, v in zip(params, grads, velocity):
-            mu, eta = p.dtype.type(self.momentum), p.dtype.type(self.learning_rate)
-            v *= mu
-            v += eta * g
+        eta_grads = self._scaled(params, grads, self.learning_rate)
+        for p, eta_g, v in zip(params, eta_grads, velocity):
+            v *= p.dtype.type(self.momentum)  # μ v
+            v += eta_g  # μ v + η g
             p -= v
 
 
