@@ -27,7 +27,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 # sub-command modules, in the order --help lists them
-COMMANDS = ["train", "evaluate"]
+COMMANDS = ["train", "evaluate", "bench"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -58,6 +58,14 @@ def register(subparsers) -> None:
         "accuracy and the time taken.",
     )
     add_data_options(p)
+    p.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="threads for the matrix products (default: the BLAS library's "
+        "choice, one per core)",
+    )
     arch = p.add_argument_group("network")
     arch.add_argument(
         "--hidden",
@@ -240,6 +248,7 @@ class _Interrupt:
 
 def run(args) -> int:
     from ..datasets import load_dataset
+    from ..threads import limit_threads
     from ..training import train
     from . import EXIT_INTERRUPTED
 
@@ -271,7 +280,8 @@ def run(args) -> int:
     interrupt = _Interrupt()
     previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        result = train(config, dataset, on_epoch, on_batch, lambda: bool(interrupt))
+        with limit_threads(args.threads):
+            result = train(config, dataset, on_epoch, on_batch, lambda: bool(interrupt))
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
