@@ -26,17 +26,14 @@ __all__ = ["assemble", "check_targets"]
 N_IN, N_OUT = 784, 10
 
 
-def figure(protocol: str, metric: str, unit: str, runs, **keys) -> dict:
-    return {"protocol": protocol, "metric": metric, "unit": unit, **keys} | (
-        summarize(runs)
-    )
+def figure(runs, **keys) -> dict:
+    """``keys`` (protocol, metric, unit, ...) and the summary of ``runs``."""
+    return {**keys, **summarize(runs)}
 
 
-def ratio(protocol: str, metric: str, numerator, denominator, num, den, **keys):
-    header = {"protocol": protocol, "metric": metric, "numerator": numerator}
-    return {**header, "denominator": denominator, **keys} | summarize(
-        paired_ratios(num, den)
-    )
+def ratio(numerators, denominators, **keys) -> dict:
+    """``keys`` and the summary of the per-repetition ratios."""
+    return {**keys, **summarize(paired_ratios(numerators, denominators))}
 
 
 def _training(name: str, measured: dict, threads: int) -> tuple[list, list]:
@@ -46,37 +43,30 @@ def _training(name: str, measured: dict, threads: int) -> tuple[list, list]:
         if key[0] != name:
             continue
         framework = key[1]
+        at = {"protocol": name, "framework": framework, "threads": threads}
+
         # seconds per epoch: the training loop's time (each epoch's pass and
         # test evaluation) over the epochs it took
         per_epoch[framework] = [r["train_seconds"] / r["epochs"] for r in runs]
         process[framework] = [r["process_seconds"] for r in runs]
-        keys = {"framework": framework, "threads": threads}
+        epochs = [r["epochs"] for r in runs]
+        accuracy = [r["test_accuracy"][-1] for r in runs]
         figures += [
-            figure(name, "process_seconds", "s", process[framework], **keys),
-            figure(name, "epochs", "", [r["epochs"] for r in runs], **keys),
-            figure(name, "seconds_per_epoch", "s", per_epoch[framework], **keys),
-            figure(
-                name,
-                "test_accuracy",
-                "",
-                [r["test_accuracy"][-1] for r in runs],
-                **keys,
-            ),
+            figure(process[framework], metric="process_seconds", unit="s", **at),
+            figure(epochs, metric="epochs", unit="", **at),
+            figure(per_epoch[framework], metric="seconds_per_epoch", unit="s", **at),
+            figure(accuracy, metric="test_accuracy", unit="", **at),
         ]
-    for peer in per_epoch.keys() - {"numeral"}:
+
+    for peer in sorted(per_epoch.keys() - {"numeral"}):
+        at = {"protocol": name, "numerator": "numeral", "denominator": peer}
         for metric, times in (
             ("seconds_per_epoch", per_epoch),
             ("process_seconds", process),
         ):
             ratios.append(
                 ratio(
-                    name,
-                    metric,
-                    "numeral",
-                    peer,
-                    times["numeral"],
-                    times[peer],
-                    threads=threads,
+                    times["numeral"], times[peer], metric=metric, threads=threads, **at
                 )
             )
     return figures, ratios
@@ -87,86 +77,110 @@ def _throughput(measured: dict, settings: BenchSettings) -> tuple[list, list]:
     figures, ratios = [], []
     rates = {}  # (framework, threads, hidden, batch) -> samples/s per repetition
     for threads in settings.thread_counts:
-        matmul = [
-            r["flops"] / r["seconds"] / 1e9 for r in measured[("matmul", threads)]
-        ]
+        products = measured[("matmul", threads)]
+        matmul = [r["flops"] / r["seconds"] / 1e9 for r in products]
         figures.append(
-            figure("throughput", "matmul_gflops", "GFLOP/s", matmul, threads=threads)
+            figure(
+                matmul,
+                protocol="throughput",
+                metric="matmul_gflops",
+                unit="GFLOP/s",
+                threads=threads,
+            )
         )
         for key, runs in measured.items():
             if key[0] != "throughput" or key[2] != threads:
                 continue
             framework = key[1]
             samples, images = runs[0]["samples"], runs[0]["images"]
+
+            # training: samples per second and the GFLOP/s of their products
             for i, config in enumerate(runs[0]["configs"]):
                 h, b = config["hidden"], config["batch"]
                 rate = [samples / r["configs"][i]["epoch_seconds"] for r in runs]
                 gflops = [s * training_flops([N_IN, h, N_OUT]) / 1e9 for s in rate]
-                keys = {
-                    "framework": framework,
+                rates[(framework, threads, h, b)] = rate
+                at = {
+                    "protocol": "throughput",
                     "threads": threads,
                     "hidden": h,
                     "batch": b,
                 }
-                figures.append(
-                    figure("throughput", "samples_per_second", "1/s", rate, **keys)
-                )
-                figures.append(
-                    figure("throughput", "gflops", "GFLOP/s", gflops, **keys)
-                )
-                rates[(framework, threads, h, b)] = rate
+                figures += [
+                    figure(
+                        rate,
+                        metric="samples_per_second",
+                        unit="1/s",
+                        framework=framework,
+                        **at,
+                    ),
+                    figure(
+                        gflops,
+                        metric="gflops",
+                        unit="GFLOP/s",
+                        framework=framework,
+                        **at,
+                    ),
+                ]
                 if framework == "numeral":
                     ratios.append(
                         ratio(
-                            "throughput",
-                            "gflops",
-                            "numeral",
-                            "matmul",
                             gflops,
                             matmul,
-                            threads=threads,
-                            hidden=h,
-                            batch=b,
+                            metric="gflops",
+                            numerator="numeral",
+                            denominator="matmul",
+                            **at,
                         )
                     )
+
+            # inference, which does not depend on the batch size trained with:
+            # the median over the batch sizes of each repetition
             for h in settings.sizes["widths"]:
-                # prediction does not depend on the batch size trained with
-                per_run = [
+                seconds = [
                     np.median(
                         [c["predict_seconds"] for c in r["configs"] if c["hidden"] == h]
                     )
                     for r in runs
                 ]
-                keys = {"framework": framework, "threads": threads, "hidden": h}
                 figures.append(
                     figure(
-                        "inference",
-                        "images_per_second",
-                        "1/s",
-                        [images / s for s in per_run],
-                        **keys,
+                        [images / s for s in seconds],
+                        protocol="inference",
+                        metric="images_per_second",
+                        unit="1/s",
+                        framework=framework,
+                        threads=threads,
+                        hidden=h,
                     )
                 )
 
+    # numeral's time ÷ each peer's (the peer's rate ÷ numeral's), and each
+    # framework's speed-up from one thread
     for (framework, threads, h, b), rate in rates.items():
-        keys = {"threads": threads, "hidden": h, "batch": b}
+        at = {"protocol": "throughput", "threads": threads, "hidden": h, "batch": b}
         ours = rates.get(("numeral", threads, h, b))
         if framework != "numeral" and ours:
-            # numeral's time ÷ the peer's = the peer's rate ÷ numeral's
             ratios.append(
-                ratio("throughput", "seconds", "numeral", framework, rate, ours, **keys)
+                ratio(
+                    rate,
+                    ours,
+                    metric="seconds",
+                    numerator="numeral",
+                    denominator=framework,
+                    **at,
+                )
             )
         single = rates.get((framework, 1, h, b))
         if threads > 1 and single:
             ratios.append(
                 ratio(
-                    "throughput",
-                    "thread_speedup",
-                    framework,
-                    "1 thread",
                     rate,
                     single,
-                    **keys,
+                    metric="thread_speedup",
+                    numerator=framework,
+                    denominator="1 thread",
+                    **at,
                 )
             )
     return figures, ratios
@@ -178,15 +192,9 @@ def _cold_start(measured: dict, threads: int) -> list:
     for what in ("help", "predict", "load"):
         runs = measured.get(("cold_start", what))
         if runs:
-            figures.append(
-                figure(
-                    "cold_start",
-                    what,
-                    "s",
-                    [r["seconds"] for r in runs],
-                    threads=threads,
-                )
-            )
+            seconds = [r["seconds"] for r in runs]
+            at = {"protocol": "cold_start", "threads": threads}
+            figures.append(figure(seconds, metric=what, unit="s", **at))
     return figures
 
 
@@ -215,31 +223,29 @@ def find(rows: list[dict], **keys) -> dict | None:
     return None
 
 
+RELATIONS = {
+    "<=": lambda value, limit: value <= limit,
+    ">=": lambda value, limit: value >= limit,
+    "<": lambda value, limit: value < limit,
+}
+
+
 def check_targets(figures: list, ratios: list, settings: BenchSettings) -> list[dict]:
     """Each speed target with its measured median and whether it was met.
 
     A target whose figure was not measured (a peer not installed, a protocol
     not run, or quick mode's sizes) has ``value`` None and ``met`` None.
     """
-    t = settings.threads
     checks = []
     for name in ("original", "recipe"):
         for peer, limit in (("scikit-learn", 0.9), ("pytorch", 0.6)):
-            row = find(
-                ratios, protocol=name, metric="seconds_per_epoch", denominator=peer
-            )
+            at = {"protocol": name, "denominator": peer}
+            row = find(ratios, metric="seconds_per_epoch", **at)
             checks.append((f"{name}: s/epoch ÷ {peer}", "<=", limit, row))
-    row = find(
-        ratios,
-        protocol="throughput",
-        metric="gflops",
-        threads=t,
-        hidden=1024,
-        batch=128,
-    )
-    checks.append(
-        ("training GFLOP/s ÷ matmul GFLOP/s, width 1024, batch 128", ">=", 0.75, row)
-    )
+    at = {"protocol": "throughput", "threads": settings.threads}
+    row = find(ratios, metric="gflops", hidden=1024, batch=128, **at)
+    label = "training GFLOP/s ÷ matmul GFLOP/s, width 1024, batch 128"
+    checks.append((label, ">=", 0.75, row))
     for what, limit in (("predict", 0.5), ("help", 0.3), ("load", 0.5)):
         row = find(figures, protocol="cold_start", metric=what)
         checks.append((f"cold start: {what} seconds", "<", limit, row))
@@ -247,22 +253,9 @@ def check_targets(figures: list, ratios: list, settings: BenchSettings) -> list[
     targets = []
     for label, relation, limit, row in checks:
         value = None if row is None else row["median"]
-        met = None
-        if value is not None:
-            met = (
-                value <= limit
-                if relation == "<="
-                else value >= limit
-                if relation == ">="
-                else value < limit
-            )
+        met = None if value is None else RELATIONS[relation](value, limit)
         targets.append(
-            {
-                "target": label,
-                "relation": relation,
-                "limit": limit,
-                "value": value,
-                "met": met,
-            }
+            {"target": label, "relation": relation, "limit": limit}
+            | {"value": value, "met": met}
         )
     return targets
