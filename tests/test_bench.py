@@ -277,3 +277,17 @@ def test_train_accepts_threads(data_dir, tmp_path, capsys):
     assert code == 0 and out.is_file()
     assert main(["train", "--threads", "0"]) == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_predict_inputs_are_a_model_and_a_digit(tmp_path):
+    from PIL import Image
+
+    from numeral.bench.jobs import predict_inputs
+    from numeral.modelfile import load_model
+
+    model_path, image_path = predict_inputs(tmp_path)
+    model = load_model(model_path)
+    assert model.network.sizes == [784, 256, 10]
+    with Image.open(image_path) as image:
+        assert image.size == (28, 28)
+        assert image.getextrema() == (0, 255)

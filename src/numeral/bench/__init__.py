@@ -131,13 +131,17 @@ def run_benchmark(
     if sklearn and sklearn[0].get("init") != "he":
         notes.append("scikit-learn used its own Glorot-uniform initialisation")
 
-    # the thread pools each framework's process had loaded, kernels included
+    # the thread pools each framework's process had loaded, kernels included,
+    # from a job at the main thread count where there is one
     machine = describe_machine()
     machine["blas"] = {}
     for key, runs in measured.items():
         framework = "numeral" if key[0] == "matmul" else key[1]
-        if "blas" in runs[0] and framework in FRAMEWORKS:
-            machine["blas"].setdefault(framework, runs[0]["blas"])
+        threads = key[-1] if key[0] in ("matmul", "throughput") else settings.threads
+        if "blas" not in runs[0] or framework not in FRAMEWORKS:
+            continue
+        if threads == settings.threads or framework not in machine["blas"]:
+            machine["blas"][framework] = runs[0]["blas"]
     figures, ratios = assemble(measured, settings)
     return {
         "machine": machine,
