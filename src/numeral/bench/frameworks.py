@@ -6,9 +6,9 @@ Every framework trains the same multi-layer perceptron from a *recipe*, a dict o
 ``train_to_target(recipe, data, target, max_epochs)``
     train epoch by epoch, measuring test accuracy after each, until it exceeds
     ``target``; returns the epochs, accuracies and seconds
-``throughput(recipe, X, y, X_test)``
-    seconds of one training epoch over ``(X, y)`` after a warm-up epoch, and of
-    predicting ``X_test``
+``throughput(recipe, data, timed)``
+    the median seconds of ``timed`` training epochs, after a warm-up epoch, and
+    of as many predictions of the test set
 
 numeral runs its own :func:`~numeral.training.train`. scikit-learn's
 ``MLPClassifier`` and PyTorch run the same recipe translated by
@@ -139,22 +139,28 @@ def numeral_train_to_target(recipe, data, target, max_epochs) -> dict:
     }
 
 
-def numeral_throughput(recipe, data) -> dict:
-    # two epochs, the first a warm-up; the test set is one image, so that each
-    # epoch's time is almost all training
-    config = TrainConfig(**{**recipe, "epochs": 2, "val_size": 0})
-    tiny = replace(
+def numeral_throughput(recipe, data, timed: int) -> dict:
+    # a warm-up epoch, then ``timed`` epochs; the test set is one image, so
+    # that each epoch's time is almost all training
+    config = TrainConfig(**{**recipe, "epochs": 1 + timed, "val_size": 0})
+    one = replace(
         data, test_images=data.test_images[:1], test_labels=data.test_labels[:1]
     )
-    result = train(config, tiny)
-    network = result.network
-    network.predict_proba(data.test_images)  # warm-up
-    started = time.perf_counter()
-    network.predict_proba(data.test_images)
-    return {
-        "epoch_seconds": result.history[-1].seconds,
-        "predict_seconds": time.perf_counter() - started,
-    }
+    result = train(config, one)
+    epochs = [record.seconds for record in result.history[1:]]
+    predict = _median_seconds(result.network.predict_proba, data.test_images, timed)
+    return {"epoch_seconds": float(np.median(epochs)), "predict_seconds": predict}
+
+
+def _median_seconds(f, X, repeats: int) -> float:
+    """Median wall seconds of ``f(X)`` over ``repeats`` calls, after a warm-up."""
+    f(X)
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        f(X)
+        seconds.append(time.perf_counter() - started)
+    return float(np.median(seconds))
 
 
 # --- scikit-learn --------------------------------------------------------------
@@ -229,15 +235,13 @@ def sklearn_train_to_target(recipe, data, target, max_epochs) -> dict:
     }
 
 
-def sklearn_throughput(recipe, data) -> dict:
+def sklearn_throughput(recipe, data, timed: int) -> dict:
     settings, _ = peer_recipe(recipe)
-    clf, _, epoch_seconds, _ = _sklearn_run(settings, data, epochs=2)
-    clf.predict_proba(data.test_images)  # warm-up
-    started = time.perf_counter()
-    clf.predict_proba(data.test_images)
+    clf, _, epoch_seconds, _ = _sklearn_run(settings, data, epochs=1 + timed)
+    predict = _median_seconds(clf.predict_proba, data.test_images, timed)
     return {
-        "epoch_seconds": epoch_seconds[-1],
-        "predict_seconds": time.perf_counter() - started,
+        "epoch_seconds": float(np.median(epoch_seconds[1:])),
+        "predict_seconds": predict,
     }
 
 
@@ -337,20 +341,19 @@ def torch_train_to_target(recipe, data, target, max_epochs) -> dict:
     }
 
 
-def torch_throughput(recipe, data) -> dict:
+def torch_throughput(recipe, data, timed: int) -> dict:
     settings, _ = peer_recipe(recipe)
     model = _TorchModel(settings, data.train_images.shape[1], data.n_classes)
     X, y, X_test = _torch_tensors(data)
     model.epoch(X, y)  # warm-up
-    started = time.perf_counter()
-    model.epoch(X, y)
-    epoch_seconds = time.perf_counter() - started
-    model.predict_proba(X_test)  # warm-up
-    started = time.perf_counter()
-    model.predict_proba(X_test)
+    epoch_seconds = []
+    for _ in range(timed):
+        started = time.perf_counter()
+        model.epoch(X, y)
+        epoch_seconds.append(time.perf_counter() - started)
     return {
-        "epoch_seconds": epoch_seconds,
-        "predict_seconds": time.perf_counter() - started,
+        "epoch_seconds": float(np.median(epoch_seconds)),
+        "predict_seconds": _median_seconds(model.predict_proba, X_test, timed),
     }
 
 

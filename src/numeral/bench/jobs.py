@@ -185,6 +185,7 @@ def build_jobs(
                     widths=sizes["widths"],
                     batches=sizes["batches"],
                     samples=sizes["samples"],
+                    timed=sizes["timed_epochs"],
                     data=data,
                     threads=threads,
                 )

@@ -28,12 +28,14 @@ def spread(row: dict | None, digits: int = 2, percent: bool = False) -> str:
     )
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def _table(header: list[str], rows: list[list[str]], left=(0,)) -> list[str]:
+    """Columns padded to their widest cell; those in ``left`` flush left."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for r in [header, *rows]:
-        cells = [r[0].ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(r[1:], widths[1:])
+        cells = [
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(r, widths))
         ]
         lines.append("  " + "  ".join(cells).rstrip())
     return lines
@@ -101,60 +103,52 @@ def _throughput(results: dict) -> list[str]:
             f"  matmul {size}×{size}, {threads} thread(s): {spread(row, 1)} GFLOP/s"
         )
 
+    # one row per framework and configuration; the ratios sit on their rows:
+    # numeral's share of the matmul rate, numeral's time ÷ each peer's, and
+    # every framework's speed-up over its own one-thread rate
     peers = [p for p in PEERS if find(figures, protocol="throughput", framework=p)]
-    header = ["threads", "width", "batch", "numeral/s", "GFLOP/s", "of matmul"]
-    header += [f"{p}/s" for p in peers] + [f"÷ {p}" for p in peers]
     rows = []
     for threads in settings["thread_counts"]:
         for h in settings["sizes"]["widths"]:
             for b in settings["sizes"]["batches"]:
-                keys = {
-                    "protocol": "throughput",
-                    "threads": threads,
-                    "hidden": h,
-                    "batch": b,
-                }
-                ours = {"framework": "numeral", **keys}
-                row = [
-                    str(threads),
-                    str(h),
-                    str(b),
-                    spread(find(figures, metric="samples_per_second", **ours), 0),
-                    spread(find(figures, metric="gflops", **ours), 1),
-                    spread(
-                        find(ratios, metric="gflops", denominator="matmul", **keys),
-                        0,
-                        percent=True,
-                    ),
-                ]
-                row += [
-                    spread(
-                        find(figures, metric="samples_per_second", framework=p, **keys),
-                        0,
+                at = {"protocol": "throughput", "threads": threads, "hidden": h}
+                at["batch"] = b
+                for framework in ["numeral", *peers]:
+                    mine = {"framework": framework, **at}
+                    if framework == "numeral":
+                        share = find(
+                            ratios, metric="gflops", denominator="matmul", **at
+                        )
+                        versus = None
+                    else:
+                        share = None
+                        versus = find(
+                            ratios, metric="seconds", denominator=framework, **at
+                        )
+                    speedup = find(
+                        ratios, metric="thread_speedup", numerator=framework, **at
                     )
-                    for p in peers
-                ]
-                row += [
-                    spread(find(ratios, metric="seconds", denominator=p, **keys))
-                    for p in peers
-                ]
-                rows.append(row)
-    lines += _table(header, rows)
+                    first = framework == "numeral"
+                    rows.append(
+                        [str(threads) if first else "", str(h) if first else ""]
+                        + [str(b) if first else "", framework]
+                        + [
+                            spread(
+                                find(figures, metric="samples_per_second", **mine), 0
+                            )
+                        ]
+                        + [spread(find(figures, metric="gflops", **mine), 1)]
+                        + [spread(share, 0, percent=True) if share else ""]
+                        + [spread(versus) if versus else ""]
+                        + [spread(speedup) if speedup else ""]
+                    )
+    header = ["threads", "width", "batch", "framework", "samples/s", "GFLOP/s"]
+    header += ["of matmul", "numeral ÷", "vs 1 thread"]
+    lines += _table(header, rows, left=(3,))
     lines.append(
-        "  ÷ peer: numeral's time ÷ the peer's time (below 1: numeral is faster)"
+        "  numeral ÷: numeral's time ÷ this framework's (below 1: numeral is faster);"
     )
-
-    speedups = [
-        r
-        for r in ratios
-        if r["metric"] == "thread_speedup" and r["numerator"] == "numeral"
-    ]
-    if speedups:
-        lines.append(
-            f"  numeral's speed-up from 1 to {speedups[0]['threads']} threads:"
-        )
-        for r in speedups:
-            lines.append(f"    width {r['hidden']}, batch {r['batch']}: {spread(r)}×")
+    lines.append("  vs 1 thread: samples/s ÷ those at one thread")
 
     lines.append("  inference, images/s (the whole test set)")
     frameworks = ["numeral", *peers]

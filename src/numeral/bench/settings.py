@@ -102,6 +102,7 @@ class BenchSettings:
                 "widths": [16, 32],
                 "batches": [32, 128],
                 "samples": 256,
+                "timed_epochs": 1,
                 "matmul_size": 128,
                 "matmul_repeats": 3,
             }
@@ -112,6 +113,7 @@ class BenchSettings:
             "widths": [128, 256, 1024],
             "batches": [32, 128, 512],
             "samples": 8192,
+            "timed_epochs": 3,
             "matmul_size": 2048,
             "matmul_repeats": 5,
         }

@@ -10,7 +10,7 @@ OpenMP pools):
 
 ``train_to_target``  ``framework``, ``recipe``, ``target``, ``max_epochs``, ``data``
 ``throughput``       ``framework``, ``recipe``, ``widths``, ``batches``,
-                     ``samples``, ``data``
+                     ``samples``, ``timed`` (epochs timed), ``data``
 ``matmul``           ``size``, ``repeats``: seconds of a float32 ``A @ B``
 ``load``             ``data``: seconds to load the data set
 
@@ -67,7 +67,8 @@ def _throughput(job: dict) -> dict:
     for hidden in job["widths"]:
         for batch in job["batches"]:
             recipe = {**job["recipe"], "hidden_sizes": [hidden], "batch_size": batch}
-            results.append({"hidden": hidden, "batch": batch, **run(recipe, data)})
+            measured = run(recipe, data, job["timed"])
+            results.append({"hidden": hidden, "batch": batch, **measured})
     return {
         "configs": results,
         "samples": len(data.train_images),
