@@ -167,7 +167,7 @@ def _median_seconds(f, X, repeats: int) -> float:
 
 
 def _sklearn_model(settings: dict):
-    """An ``MLPClassifier`` set up as the recipe says, and how it initialises."""
+    """An ``MLPClassifier`` set up as the recipe says (``settings``)."""
     from sklearn.neural_network import MLPClassifier
 
     class HeMLPClassifier(MLPClassifier):
@@ -203,10 +203,9 @@ def _sklearn_run(settings, data, epochs, stop_above=None):
     classes = np.arange(data.n_classes)
     accuracies, epoch_seconds = [], []
     for _ in range(epochs):
+        # partial_fit is one pass over the data, in mini-batches
         started = time.perf_counter()
-        clf.partial_fit(
-            data.train_images, data.train_labels, classes=classes
-        )  # one pass over the data
+        clf.partial_fit(data.train_images, data.train_labels, classes=classes)
         if stop_above is not None:
             accuracies.append(
                 _accuracy(clf.predict(data.test_images), data.test_labels)
