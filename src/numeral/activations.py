@@ -12,6 +12,12 @@ For element-wise functions ``backward`` is ``dC_da ⊙ f'(z)``, exactly the
 derivation's ``delta = dC/da ⊙ f'(z)``. Softmax is not element-wise (each output
 depends on every input), so it multiplies by its Jacobian instead; see
 :class:`Softmax`.
+
+Every method takes an optional ``out`` array of the result's shape and dtype. When
+it is given the result is written there and ``out`` is returned, so the training
+loop can reuse the same arrays batch after batch instead of allocating new ones.
+``forward`` accepts ``out=z`` (the activation computed in place); ``backward``
+needs ``out`` to be distinct from ``z``, ``a`` and ``dC_da``.
 """
 
 from __future__ import annotations
@@ -41,17 +47,27 @@ class Activation:
 
     name = "activation"
 
-    def forward(self, z: np.ndarray) -> np.ndarray:
+    def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Return ``a = f(z)``, same shape and dtype as ``z``."""
         raise NotImplementedError
 
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def derivative(
+        self, z: np.ndarray, a: np.ndarray, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """Return ``f'(z)``; ``a = f(z)`` is passed in because it is often cheaper."""
         raise NotImplementedError
 
-    def backward(self, z: np.ndarray, a: np.ndarray, dC_da: np.ndarray) -> np.ndarray:
+    def backward(
+        self,
+        z: np.ndarray,
+        a: np.ndarray,
+        dC_da: np.ndarray,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Return ``delta = dC/da ⊙ f'(z)``, shape ``(batch, n)``."""
-        return dC_da * self.derivative(z, a)
+        delta = self.derivative(z, a, out=out)  # f'(z)
+        delta *= dC_da  # dC/da ⊙ f'(z)
+        return delta
 
     def to_dict(self) -> dict:
         """Describe this activation for a model file."""
@@ -64,14 +80,19 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def forward(self, z):
+    def forward(self, z, out=None):
         # exp(-z) overflows for very negative z; clipping there changes nothing
         # in float32, where sigmoid(-88) is already 0.
-        z = np.clip(z, -88.0, 88.0)
-        return 1.0 / (1.0 + np.exp(-z))
+        t = np.clip(z, -88.0, 88.0, out=out)
+        np.negative(t, out=t)  # -z
+        np.exp(t, out=t)  # e^-z
+        t += 1.0  # 1 + e^-z
+        return np.divide(1.0, t, out=t)  # 1 / (1 + e^-z)
 
-    def derivative(self, z, a):
-        return a * (1.0 - a)
+    def derivative(self, z, a, out=None):
+        d = np.subtract(1.0, a, out=out)  # 1 - a
+        d *= a  # a (1 - a)
+        return d
 
 
 @dataclass(frozen=True)
@@ -80,11 +101,12 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def forward(self, z):
-        return np.tanh(z)
+    def forward(self, z, out=None):
+        return np.tanh(z, out=out)
 
-    def derivative(self, z, a):
-        return 1.0 - a * a
+    def derivative(self, z, a, out=None):
+        d = np.multiply(a, a, out=out)  # a²
+        return np.subtract(1.0, d, out=d)  # 1 - a²
 
 
 @dataclass(frozen=True)
@@ -93,15 +115,15 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def forward(self, z):
-        return np.maximum(z, 0)
+    def forward(self, z, out=None):
+        return np.maximum(z, 0, out=out)
 
-    def derivative(self, z, a):
-        return (z > 0).astype(z.dtype)
-
-    def backward(self, z, a, dC_da):
-        # the same as dC_da * f'(z), without building the 0/1 mask array
-        return np.where(z > 0, dC_da, 0).astype(dC_da.dtype, copy=False)
+    def derivative(self, z, a, out=None):
+        # the comparison written straight into a float array gives 1.0 or 0.0;
+        # np.where would branch on every element, several times slower here
+        if out is None:
+            return (z > 0).astype(z.dtype)
+        return np.greater(z, 0, out=out)
 
 
 @dataclass(frozen=True)
@@ -117,14 +139,18 @@ class LeakyReLU(Activation):
                 f"leaky ReLU slope alpha must be in [0, 1), got {self.alpha}"
             )
 
-    def forward(self, z):
-        return np.where(z > 0, z, z * z.dtype.type(self.alpha))
+    def forward(self, z, out=None):
+        # f(z) = max(z, α z): z where z > 0 and α z elsewhere, because 0 ≤ α < 1
+        alpha = z.dtype.type(self.alpha)
+        if out is None or np.may_share_memory(out, z):
+            return np.maximum(z, z * alpha, out=out)
+        np.multiply(z, alpha, out=out)  # α z
+        return np.maximum(z, out, out=out)  # max(z, α z)
 
-    def derivative(self, z, a):
-        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
-
-    def backward(self, z, a, dC_da):
-        return np.where(z > 0, dC_da, dC_da * dC_da.dtype.type(self.alpha))
+    def derivative(self, z, a, out=None):
+        # f'(z) = max([z > 0], α): 1 where z > 0 and α elsewhere
+        d = (z > 0).astype(z.dtype) if out is None else np.greater(z, 0, out=out)
+        return np.maximum(d, z.dtype.type(self.alpha), out=d)
 
     def to_dict(self):
         return {"name": self.name, "alpha": float(self.alpha)}
@@ -136,14 +162,23 @@ class Identity(Activation):
 
     name = "identity"
 
-    def forward(self, z):
-        return z
+    def forward(self, z, out=None):
+        if out is None:
+            return z
+        np.copyto(out, z)
+        return out
 
-    def derivative(self, z, a):
-        return np.ones_like(z)
+    def derivative(self, z, a, out=None):
+        if out is None:
+            return np.ones_like(z)
+        out.fill(1)
+        return out
 
-    def backward(self, z, a, dC_da):
-        return dC_da
+    def backward(self, z, a, dC_da, out=None):
+        if out is None:
+            return dC_da
+        np.copyto(out, dC_da)
+        return out
 
 
 @dataclass(frozen=True)
@@ -164,16 +199,20 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def forward(self, z):
-        e = np.exp(z - z.max(axis=1, keepdims=True))
+    def forward(self, z, out=None):
+        e = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # z - max z
+        np.exp(e, out=e)
         e /= e.sum(axis=1, keepdims=True)
         return e
 
-    def derivative(self, z, a):
+    def derivative(self, z, a, out=None):
         raise ConfigError("softmax has no element-wise derivative; use backward()")
 
-    def backward(self, z, a, dC_da):
-        return a * (dC_da - np.sum(dC_da * a, axis=1, keepdims=True))
+    def backward(self, z, a, dC_da, out=None):
+        # a ⊙ (g - Σ_j g_j a_j), with g = dC/da
+        delta = np.subtract(dC_da, np.sum(dC_da * a, axis=1, keepdims=True), out=out)
+        delta *= a
+        return delta
 
 
 ACTIVATIONS = {

@@ -6,8 +6,8 @@
 * ``value(a, y)``: the cost of each sample summed over outputs, averaged over the
   batch (a Python float);
 * ``gradient(a, y)``: ``dC/da`` for each sample, shape ``(batch, n_out)``;
-* ``output_delta(z, a, y, activation)``: ``delta_L = dC/da ⊙ f'(z_L)``, or the
-  fused form where one exists.
+* ``output_delta(z, a, y, activation, out=None)``: ``delta_L = dC/da ⊙ f'(z_L)``,
+  or the fused form where one exists, written into ``out`` when it is given.
 
 Per-sample gradients are returned here; the network divides by the batch size
 when it forms ``dW`` and ``db``, so batch gradients are means over the batch.
@@ -37,10 +37,15 @@ class Loss:
         raise NotImplementedError
 
     def output_delta(
-        self, z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation
+        self,
+        z: np.ndarray,
+        a: np.ndarray,
+        y: np.ndarray,
+        activation: Activation,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         """``delta_L = dC/da ⊙ f'(z_L)``, shape ``(batch, n_out)``."""
-        return activation.backward(z, a, self.gradient(a, y))
+        return activation.backward(z, a, self.gradient(a, y), out=out)
 
 
 class Quadratic(Loss):
@@ -80,10 +85,10 @@ class CrossEntropy(Loss):
         eps = np.finfo(a.dtype).eps
         return -y / np.clip(a, eps, None)
 
-    def output_delta(self, z, a, y, activation):
+    def output_delta(self, z, a, y, activation, out=None):
         if isinstance(activation, Softmax):
-            return a - y
-        return activation.backward(z, a, self.gradient(a, y))
+            return np.subtract(a, y, out=out)  # a - y
+        return activation.backward(z, a, self.gradient(a, y), out=out)
 
 
 LOSSES = {cls.name: cls for cls in (Quadratic, CrossEntropy)}

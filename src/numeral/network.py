@@ -35,6 +35,7 @@ from .activations import Activation, Softmax, make_activation
 from .errors import ConfigError
 from .initializers import initialize
 from .losses import Loss
+from .workspace import Workspace
 
 __all__ = ["Gradients", "Network"]
 
@@ -47,6 +48,11 @@ def _masked(a: np.ndarray, masks: Masks | None, i: int) -> np.ndarray:
     if masks is None or masks[i] is None:
         return a
     return a * masks[i]
+
+
+def _rows(workspace: Workspace | None, name: str, i: int, n: int) -> np.ndarray | None:
+    """The first ``n`` rows of ``workspace.<name>[i]``, or None without a workspace."""
+    return None if workspace is None else getattr(workspace, name)[i][:n]
 
 
 @dataclass
@@ -155,7 +161,11 @@ class Network:
         return self.hidden_activation
 
     def forward_pass(
-        self, X: np.ndarray, masks: Masks | None = None
+        self,
+        X: np.ndarray,
+        masks: Masks | None = None,
+        *,
+        workspace: Workspace | None = None,
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Run the batch ``X`` of shape ``(batch, n_in)`` through the network.
 
@@ -166,19 +176,29 @@ class Network:
         ``masks[i]`` multiplies that layer's input ``a[i]``, shape
         ``(batch, n_in)``, or is ``None`` to leave it whole. ``a`` keeps the
         unmasked activations.
+
+        With a :class:`~numeral.workspace.Workspace` the arrays are the
+        workspace's own, overwritten by its next use.
         """
+        n = len(X)
         a = [X]
         z = []
         for i, (W, b) in enumerate(zip(self.W, self.b)):
-            z.append(_masked(a[-1], masks, i) @ W.T + b)  # (batch, n_out)
-            a.append(self.activation(i).forward(z[-1]))
+            z_out, a_out = _rows(workspace, "z", i, n), _rows(workspace, "a", i, n)
+            z_i = np.matmul(_masked(a[-1], masks, i), W.T, out=z_out)  # A Wᵀ
+            z_i += b  # Z = A Wᵀ + b, the bias added to every row in place
+            z.append(z_i)  # (batch, n_out)
+            a.append(self.activation(i).forward(z_i, out=a_out))
         return z, a
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """The output activations for ``X``: ``(batch, n_in) -> (batch, n_out)``."""
         a = X
         for i, (W, b) in enumerate(zip(self.W, self.b)):
-            a = self.activation(i).forward(a @ W.T + b)
+            z = a @ W.T  # (batch, n_out)
+            z += b
+            # nothing needs z afterwards, so a = f(z) overwrites it
+            a = self.activation(i).forward(z, out=z)
         return a
 
     def backward(
@@ -188,45 +208,66 @@ class Network:
         Y: np.ndarray,
         loss: Loss,
         masks: Masks | None = None,
+        *,
+        workspace: Workspace | None = None,
     ) -> Gradients:
         """Backpropagate a batch whose forward pass gave ``z`` and ``a``.
 
         ``Y`` holds the one-hot targets, shape ``(batch, n_out)``; ``masks`` must
-        be the dropout masks the forward pass used, if any.
+        be the dropout masks the forward pass used, if any. With a
+        :class:`~numeral.workspace.Workspace` the gradients are written into its
+        arrays, overwritten by its next use.
         """
         L = len(self.W)
         n = a[0].shape[0]
+        ws = workspace
         dW: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         db: list[np.ndarray] = [None] * L  # type: ignore[list-item]
         deltas: list[np.ndarray] = [None] * L  # type: ignore[list-item]
 
         # output layer: delta_L = dC/da ⊙ f'(z_L), or a - y for softmax + CE
-        delta = loss.output_delta(z[-1], a[-1], Y, self.output_activation)
+        delta = loss.output_delta(
+            z[-1], a[-1], Y, self.output_activation, out=_rows(ws, "delta", L - 1, n)
+        )
 
         for i in range(L - 1, -1, -1):
             # dC/dW = delta aᵀ and dC/db = delta, averaged over the batch
             deltas[i] = delta
-            dW[i] = (delta.T @ _masked(a[i], masks, i)) / n  # (n_out, n_in)
-            db[i] = delta.mean(axis=0)  # (n_out,)
+            a_in = _masked(a[i], masks, i)  # (batch, n_in)
+            dW[i] = np.matmul(delta.T, a_in, out=None if ws is None else ws.dW[i])
+            dW[i] /= n  # (n_out, n_in)
+            db[i] = np.mean(delta, axis=0, out=None if ws is None else ws.db[i])
 
             # delta_(l-1) = (W_lᵀ delta_l) ⊙ f'(z_(l-1))
             if i > 0:
-                dC_da = delta @ self.W[i]  # (batch, n_in)
+                dC_da = np.matmul(delta, self.W[i], out=_rows(ws, "dC_da", i - 1, n))
                 if masks is not None and masks[i] is not None:
                     dC_da *= masks[i]  # back through z = (a ⊙ m) Wᵀ + b
-                delta = self.activation(i - 1).backward(z[i - 1], a[i], dC_da)
+                delta = self.activation(i - 1).backward(
+                    z[i - 1], a[i], dC_da, out=_rows(ws, "delta", i - 1, n)
+                )  # (batch, n_in)
 
         return Gradients(loss.value(a[-1], Y), dW, db, deltas)
 
     def gradients(
-        self, X: np.ndarray, Y: np.ndarray, loss: Loss, masks: Masks | None = None
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        loss: Loss,
+        masks: Masks | None = None,
+        *,
+        workspace: Workspace | None = None,
     ) -> Gradients:
         """Forward pass and backpropagation for the batch ``(X, Y)``.
 
-        ``masks`` are optional dropout masks, as for :meth:`forward_pass`.
+        ``masks`` are optional dropout masks, as for :meth:`forward_pass`. A
+        :class:`~numeral.workspace.Workspace` lets repeated calls reuse the same
+        arrays; the returned gradients are then overwritten by the next call.
         """
-        z, a = self.forward_pass(X, masks)
-        return self.backward(z, a, Y, loss, masks)
+        if workspace is not None:
+            workspace.check(self, len(X))
+        z, a = self.forward_pass(X, masks, workspace=workspace)
+        return self.backward(z, a, Y, loss, masks, workspace=workspace)
 
     def predict_proba(self, X: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """Output activations for ``X`` of shape ``(n, n_in)``, in batches.

@@ -16,7 +16,9 @@ adaptive step: ``θ ← θ - η λ θ``, so a weight's decay does not depend on 
 of its gradients.
 
 Arithmetic stays in the parameters' dtype: scalars are cast to it first, so
-float32 parameters are never promoted to float64.
+float32 parameters are never promoted to float64. Steps run once per mini-batch,
+so they work in place: ``η g`` is formed in a scratch array kept between steps
+(not state: it holds nothing that carries over) rather than in a new array.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class Optimizer:
         self.learning_rate = float(learning_rate)
         self.weight_decay = float(weight_decay)
         self.state: dict[str, list[np.ndarray]] = {}
+        self._scratch: list[np.ndarray] = []
 
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
         """Update every ``params[i]`` in place from ``grads[i]`` (same shapes)."""
@@ -86,6 +89,16 @@ class Optimizer:
         if key not in self.state:
             self.state[key] = [np.zeros_like(p) for p in params]
         return self.state[key]
+
+    def _scaled(self, params, grads, factor: float) -> list[np.ndarray]:
+        """``factor * grads[i]`` for each ``i``, in scratch arrays reused each step."""
+        shapes = [(p.shape, p.dtype) for p in params]
+        if [(s.shape, s.dtype) for s in self._scratch] != shapes:
+            self._scratch = [np.empty_like(p) for p in params]
+        return [
+            np.multiply(g, p.dtype.type(factor), out=s)
+            for p, g, s in zip(params, grads, self._scratch)
+        ]
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The state as flat named arrays, ``"velocity.0"`` and so on, for saving."""
@@ -118,8 +131,8 @@ class SGD(Optimizer):
     name = "sgd"
 
     def _update(self, params, grads):
-        for p, g in zip(params, grads):
-            p -= p.dtype.type(self.learning_rate) * g
+        for p, eta_g in zip(params, self._scaled(params, grads, self.learning_rate)):
+            p -= eta_g
 
 
 class Momentum(Optimizer):
@@ -137,10 +150,10 @@ class Momentum(Optimizer):
 
     def _update(self, params, grads):
         velocity = self._slots("velocity", params)
-        for p, g, v in zip(params, grads, velocity):
-            mu, eta = p.dtype.type(self.momentum), p.dtype.type(self.learning_rate)
-            v *= mu
-            v += eta * g
+        eta_grads = self._scaled(params, grads, self.learning_rate)
+        for p, eta_g, v in zip(params, eta_grads, velocity):
+            v *= p.dtype.type(self.momentum)  # μ v
+            v += eta_g  # μ v + η g
             p -= v
 
 
@@ -159,11 +172,14 @@ class Nesterov(Momentum):
 
     def _update(self, params, grads):
         velocity = self._slots("velocity", params)
-        for p, g, v in zip(params, grads, velocity):
-            mu, eta = p.dtype.type(self.momentum), p.dtype.type(self.learning_rate)
+        eta_grads = self._scaled(params, grads, self.learning_rate)
+        for p, eta_g, v in zip(params, eta_grads, velocity):
+            mu = p.dtype.type(self.momentum)
             v *= mu
-            v += eta * g
-            p -= mu * v + eta * g
+            v += eta_g  # v = μ v + η g
+            p -= eta_g  # θ - η g
+            np.multiply(v, mu, out=eta_g)  # the scratch array now holds μ v
+            p -= eta_g  # θ - (μ v + η g)
 
 
 class Adam(Optimizer):

@@ -41,6 +41,7 @@ from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from .regularization import clip_incoming_norms, dropout_masks
 from .schedules import Schedule
+from .workspace import Workspace
 
 __all__ = ["EpochRecord", "TrainConfig", "TrainResult", "one_hot", "train"]
 
@@ -273,11 +274,21 @@ class TrainResult:
         return self.history[-1] if self.history else None
 
 
-def one_hot(labels: np.ndarray, n_classes: int, dtype=np.float32) -> np.ndarray:
-    """Labels of shape ``(n,)`` to one-hot rows of shape ``(n, n_classes)``."""
-    Y = np.zeros((len(labels), n_classes), dtype=dtype)
-    Y[np.arange(len(labels)), labels] = 1
-    return Y
+def one_hot(
+    labels: np.ndarray,
+    n_classes: int,
+    dtype=np.float32,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Labels of shape ``(n,)`` to one-hot rows of shape ``(n, n_classes)``.
+
+    With ``out`` (shape ``(n, n_classes)``) the rows are written there instead.
+    """
+    labels = np.asarray(labels)
+    if out is None:
+        out = np.empty((len(labels), n_classes), dtype=dtype)
+    # Y[k, j] = 1 if labels[k] == j else 0, as one broadcast comparison
+    return np.equal(labels[:, None], np.arange(n_classes), out=out)
 
 
 def split_validation(
@@ -429,6 +440,8 @@ def train(
     first_epoch = 1
     if resume is not None:
         first_epoch = _restore(resume, config, result, optimizer, rng, best) + 1
+    X = X.astype(network.dtype, copy=False)  # so no batch is silently upcast
+    workspace = Workspace(network, min(config.batch_size, n))
 
     for epoch in range(first_epoch, config.epochs + 1):
         epoch_start = time.perf_counter()
@@ -436,10 +449,14 @@ def train(
         loss_sum, seen, interrupted = 0.0, 0, False
 
         for k in range(n_batches):
-            # one gather per batch from the epoch's permutation
+            # one gather per batch from the epoch's permutation, into the
+            # workspace's rows (mode="clip" lets np.take write there unbuffered;
+            # every row index is valid, so nothing is clipped)
             rows = order[k * config.batch_size : (k + 1) * config.batch_size]
-            X_batch = X[rows]  # (batch, n_in)
-            Y_batch = one_hot(y[rows], n_classes)  # (batch, n_out)
+            X_batch = np.take(
+                X, rows, axis=0, out=workspace.X[: len(rows)], mode="clip"
+            )
+            Y_batch = one_hot(y[rows], n_classes, out=workspace.Y[: len(rows)])
 
             # fresh distortions and dropout masks for this batch
             if augmentation.active:
@@ -449,8 +466,10 @@ def train(
                 sizes = network.sizes[:-1]
                 masks = dropout_masks(rates, sizes, len(rows), rng, X_batch.dtype)
 
-            # forward and backward
-            grads = network.gradients(X_batch, Y_batch, loss, masks)
+            # forward and backward, into the workspace's arrays
+            grads = network.gradients(
+                X_batch, Y_batch, loss, masks, workspace=workspace
+            )
             if not np.isfinite(grads.loss):
                 raise TrainingDiverged(
                     f"the loss became {grads.loss} in epoch {epoch}, batch {k + 1}: "

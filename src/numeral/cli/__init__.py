@@ -27,7 +27,16 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 # sub-command modules, in the order --help lists them
-COMMANDS = ["train", "evaluate", "predict", "convert", "data", "plot", "report"]
+COMMANDS = [
+    "train",
+    "evaluate",
+    "predict",
+    "convert",
+    "data",
+    "plot",
+    "report",
+    "bench",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -135,6 +135,14 @@ def register(subparsers) -> None:
         "later checkpoints go to the same file unless --checkpoint says otherwise",
     )
 
+    p.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="threads for the matrix products (default: the BLAS library's "
+        "choice, one per core)",
+    )
     arch = p.add_argument_group("network")
     option(
         arch,
@@ -452,6 +460,7 @@ class _Interrupt:
 
 
 def run(args) -> int:
+    from ..threads import limit_threads
     from ..training import train
     from . import EXIT_INTERRUPTED
 
@@ -487,14 +496,15 @@ def run(args) -> int:
     interrupt = _Interrupt()
     previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        result = train(
-            config,
-            dataset,
-            on_epoch,
-            on_batch,
-            lambda: bool(interrupt),
-            resume=checkpoint,
-        )
+        with limit_threads(args.threads):
+            result = train(
+                config,
+                dataset,
+                on_epoch,
+                on_batch,
+                lambda: bool(interrupt),
+                resume=checkpoint,
+            )
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
