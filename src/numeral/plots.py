@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from .atomicfile import atomic_write
 from .errors import ConfigError
 from .metrics import precision_recall
 
@@ -442,7 +443,9 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     path = check_format(path)
     suffix = path.suffix.lower()
     metadata = {".png": {}, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.hashsalt": "numeral"}):
-        fig.savefig(path, format=suffix[1:], dpi="figure", metadata=metadata[suffix])
+    with (
+        matplotlib.rc_context({"svg.hashsalt": "numeral"}),
+        atomic_write(path) as f,
+    ):
+        fig.savefig(f, format=suffix[1:], dpi="figure", metadata=metadata[suffix])
     return path
