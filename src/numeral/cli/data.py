@@ -174,13 +174,19 @@ def run_download(args) -> int:
     from ..datasets import cache_dir
     from ..download import download_dataset
     from ..errors import DataError
-    from ..registry import REGISTRY, get_spec
+    from ..registry import IDX_PREFIX, REGISTRY, get_spec
 
     names = list(REGISTRY) if args.all else args.names
     if not names:
         raise DataError(
             f"name a data set to download ({', '.join(REGISTRY)}) or pass --all"
         )
+    for name in names:
+        if name.startswith(IDX_PREFIX):
+            raise DataError(
+                f"{name}: an idx: folder holds your own files and cannot be "
+                f"downloaded; the data sets to download are {', '.join(REGISTRY)}"
+            )
     specs = [get_spec(name) for name in names]  # refuse unknown names first
     root = args.data_dir or cache_dir()
     for spec in specs:
