@@ -46,6 +46,10 @@ __all__ = [
 
 FORMATS = (".png", ".svg", ".pdf")
 DPI = 100
+MIN_DPI = 10  # below this, text is under one pixel and the font engine refuses it
+# larger figures would take gigabytes to render: refused before drawing starts
+MAX_SIDE = 20_000
+MAX_PIXELS = 40_000_000
 
 # digits as ink on paper; weights red where ink excites the unit, blue where it inhibits
 DIGIT_CMAP = "gray_r"
@@ -54,13 +58,22 @@ WEIGHT_CMAP = "RdBu_r"
 
 def _figure(size: tuple[int, int] | None, default: tuple[float, float], dpi: int):
     """A new figure of ``size`` pixels, or ``default`` inches when ``size`` is None."""
+    if dpi < MIN_DPI:
+        raise ConfigError(f"dpi must be at least {MIN_DPI}, got {dpi}")
     if size is None:
         inches = default
+        width, height = round(inches[0] * dpi), round(inches[1] * dpi)
     else:
         width, height = size
         if width < 1 or height < 1:
             raise ConfigError(f"figure size must be positive, got {width}x{height}")
         inches = (width / dpi, height / dpi)
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ConfigError(
+            f"a figure of {width}x{height} pixels is too large to draw (at most "
+            f"{MAX_SIDE:,} pixels a side and {MAX_PIXELS:,} in all); ask for a "
+            "smaller size, dpi or count"
+        )
     return Figure(figsize=inches, dpi=dpi, layout="constrained")
 
 
