@@ -167,6 +167,12 @@ def test_download_needs_a_name(capsys):
     assert_clean_error(code, err, "unknown data set 'emnist'")
 
 
+def test_download_of_an_idx_folder_says_it_cannot_be(capsys, tmp_path):
+    code, _, err = run(capsys, "data", "download", f"idx:{tmp_path}")
+    assert_clean_error(code, err, "cannot be downloaded", "mnist, fashion-mnist")
+    assert "expected mnist, fashion-mnist, kmnist or idx:DIR" not in err
+
+
 # ---- show -----------------------------------------------------------------------
 
 
@@ -396,3 +402,24 @@ def test_help_imports_nothing_heavy():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", ["grid.xyz", "grid"])
+def test_show_refuses_a_picture_format_before_loading(capsys, tmp_path, name):
+    missing = tmp_path / "not-there"
+    code, out, err = run(capsys, "data", "show", f"idx:{missing}", "--out", name)
+    assert_clean_error(code, err, "cannot tell an image format")
+    assert out == ""
+
+
+def test_show_refuses_a_picture_too_large_to_draw(capsys, tmp_path):
+    folder = write_dataset(tmp_path / "mine")
+    out_png = tmp_path / "grid.png"
+    code, _, err = run(
+        capsys, "data", "show", f"idx:{folder}", "--count", "1",
+        "--scale", "400", "--out", out_png,
+    )  # fmt: skip
+    assert_clean_error(
+        code, err, "1 image at scale 400 would be 11208x11222", "smaller scale"
+    )
+    assert not out_png.exists()

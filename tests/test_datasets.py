@@ -206,6 +206,18 @@ def test_a_bad_header_names_the_file(tmp_path):
         load_dataset("mnist", tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("role", "shape"), [("train_images", (0, 28, 28)), ("test_images", (10, 0, 28))]
+)
+def test_images_of_nothing(tmp_path, role, shape):
+    arrays = make_arrays()
+    arrays[role] = np.zeros(shape, np.uint8)
+    arrays[role.replace("images", "labels")] = np.zeros(shape[0], np.uint8)
+    write_dataset(tmp_path / "mine", arrays)
+    with pytest.raises(DataError, match=f"holds {shape[0]} images of .*at least one"):
+        load_dataset(f"idx:{tmp_path / 'mine'}")
+
+
 # ---- idx:DIR ------------------------------------------------------------------
 
 
@@ -224,6 +236,13 @@ def test_idx_folder_names_its_classes(tmp_path):
     folder = write_dataset(tmp_path / "mine", make_arrays(n_classes=3))
     (folder / "classes.txt").write_text("cat\ndog\nbird\n", encoding="utf-8")
     assert load_dataset(f"idx:{folder}").class_names == ("cat", "dog", "bird")
+
+
+def test_idx_class_names_that_are_not_text(tmp_path):
+    folder = write_dataset(tmp_path / "mine", make_arrays(n_classes=3))
+    (folder / "classes.txt").write_bytes(b"cat\n\xff\xfe\x00dog\n")
+    with pytest.raises(DataError, match="classes.txt: cannot read it as UTF-8 text"):
+        load_dataset(f"idx:{folder}")
 
 
 def test_idx_labels_outside_the_named_classes(tmp_path):

@@ -22,7 +22,7 @@ from idx_samples import make_arrays, tiny_spec, write_dataset
 from numeral import registry
 from numeral.datasets import cache_dir, load_dataset
 from numeral.download import download_dataset, fetch, mirror_urls
-from numeral.errors import DataError
+from numeral.errors import DataError, OutputError
 from numeral.idx import idx_bytes, read_idx, write_idx
 from numeral.registry import FILE_NAMES
 
@@ -254,6 +254,22 @@ def test_mirrors_from_the_environment(monkeypatch):
         "http://a.test/x/kmnist/",
         "file:///srv/data/kmnist/",
     ]
+
+
+@pytest.mark.parametrize("base", ["mirror.test/data", "/srv/data"])
+def test_mirrors_that_are_not_urls_are_named(monkeypatch, base):
+    monkeypatch.setenv("NUMERAL_MIRRORS", f"http://a.test/x/ {base}")
+    with pytest.raises(DataError, match=f"NUMERAL_MIRRORS: '{base}' is not a URL"):
+        mirror_urls(registry.REGISTRY["kmnist"])
+
+
+def test_a_file_in_place_of_the_data_folder_is_named(tmp_path, tiny):
+    blocker = tmp_path / "data"
+    blocker.write_text("a file, not a folder")
+    mirror = write_dataset(tmp_path / "mirror" / "tiny", tiny)
+    with pytest.raises(OutputError, match=f"{blocker} is a file, not a folder"):
+        download_dataset("tiny", blocker, mirrors=[mirror.as_uri()])
+    assert blocker.read_text() == "a file, not a folder"
 
 
 def test_file_urls_work(tmp_path, tiny):

@@ -182,6 +182,43 @@ def test_samples_figure_shows_the_first_images_of_each_class():
     assert grid[4, 0] == 0.0 and grid[4, 4] == 0.2
 
 
+# figures too large to draw are refused before drawing starts
+
+
+@pytest.mark.parametrize(
+    "size", [(100_000, 100_000), (20_001, 100), (8000, 6000), (99_999_999_999, 1)]
+)
+def test_a_figure_too_large_is_refused(size):
+    with pytest.raises(ConfigError, match=f"{size[0]}x{size[1]} pixels is too large"):
+        plots.confusion_figure(np.eye(2), ["a", "b"], size=size)
+
+
+def test_a_figure_too_large_by_dpi_or_by_count_is_refused(rng):
+    with pytest.raises(ConfigError, match="too large"):
+        plots.confusion_figure(np.eye(2), ["a", "b"], dpi=100_000)
+    images, labels = rng.random((3, 4)), np.array([0, 1, 0])
+    with pytest.raises(ConfigError, match="55100x"):
+        plots.samples_figure(images, labels, (2, 2), ["a", "b"], per_class=1000)
+
+
+def test_a_dpi_too_small_for_text_is_refused():
+    with pytest.raises(ConfigError, match="dpi must be at least 10, got 1"):
+        plots.confusion_figure(np.eye(2), ["a", "b"], dpi=1)
+
+
+@pytest.mark.parametrize(("kind", "count"), [("errors", 1001), ("samples", 1001)])
+def test_model_figures_limit_their_count(kind, count, rng):
+    from numeral.datasets import Dataset
+    from numeral.modelfile import Model
+    from numeral.network import Network
+
+    images, labels = rng.random((6, 4)).astype(np.float32), np.array([0, 1] * 3)
+    data = Dataset("tiny", images, labels, images, labels, ("a", "b"), (2, 2))
+    model = Model(Network.create([4, 2], "relu", "softmax", rng=rng))
+    with pytest.raises(ConfigError, match=f"at most 1,000 images.* not {count:,}"):
+        figures.model_figure(kind, model, data, count=count, size=(400, 300))
+
+
 # files
 
 
@@ -321,6 +358,20 @@ def test_history_of_a_model_without_history_is_an_error(
     bare = save_model(tmp_path / "bare.npz", model)
     assert plot(bare, data_dir, tmp_path / "h.png") == 1
     assert "no training history" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_without_matplotlib_the_commands_say_how_to_install_it(
+    command, small_model_path, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    code = main([command, str(small_model_path), "--out", str(tmp_path / "a.png")])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert err == (
+        f"numeral: error: numeral {command} draws with matplotlib, which is not "
+        'installed: pip install "numeral[plot]"\n'
+    )
 
 
 def run_python(code: str, **env) -> str:

@@ -247,6 +247,11 @@ def _images(path: Path) -> np.ndarray:
             f"{path}: expected pixels as unsigned bytes (IDX type 0x08), "
             f"found {images.dtype}"
         )
+    if 0 in images.shape:
+        raise DataError(
+            f"{path}: holds {images.shape[0]} images of {_size(images)} pixels; "
+            "expected at least one image of at least 1x1"
+        )
     return images
 
 
@@ -283,7 +288,13 @@ def _idx_class_names(folder: Path, labels: list[np.ndarray]) -> tuple[str, ...]:
     """Names from ``classes.txt`` (one a line) if present, else ``0 .. max``."""
     names_file = folder / CLASSES_FILE
     if names_file.is_file():
-        lines = names_file.read_text(encoding="utf-8").splitlines()
+        try:
+            lines = names_file.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise DataError(
+                f"{names_file}: cannot read it as UTF-8 text, one class name a "
+                f"line ({e})"
+            ) from e
         names = tuple(line.strip() for line in lines if line.strip())
         if not names:
             raise DataError(f"{names_file}: expected one class name a line, found none")

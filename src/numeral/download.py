@@ -27,7 +27,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import DataError
+from .atomicfile import make_folder
+from .errors import DataError, OutputError
 from .registry import FILE_NAMES, DatasetSpec, get_spec
 from .verify import check_file, check_file_or_raise
 
@@ -58,6 +59,12 @@ def is_offline() -> bool:
 def mirror_urls(spec: DatasetSpec) -> list[str]:
     """Base URLs of ``spec``'s folder, in the order to try them."""
     override = os.environ.get(ENV_MIRRORS, "").split()
+    for base in override:
+        if "://" not in base:
+            raise DataError(
+                f"{ENV_MIRRORS}: {base!r} is not a URL; expected base URLs such as "
+                "https://example.org/data or file:///srv/data"
+            )
     if override:
         return [base.rstrip("/") + f"/{spec.name}/" for base in override]
     return list(spec.mirrors)
@@ -106,10 +113,13 @@ def fetch(
 
     dest = Path(dest)
     label = label or dest.name
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
-    )
+    make_folder(dest.parent, dest)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            dir=dest.parent, prefix=f".{dest.name}.", suffix=".part"
+        )
+    except OSError as e:
+        raise OutputError(f"cannot write {dest}: {e.strerror or e}") from e
     tmp = Path(tmp_name)
     done, total = 0, None
     try:

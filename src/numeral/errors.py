@@ -12,6 +12,7 @@ __all__ = [
     "ImageError",
     "ModelFileError",
     "NumeralError",
+    "OutputError",
     "TrainingDiverged",
 ]
 
@@ -30,6 +31,10 @@ class DataError(NumeralError):
 
 class ModelFileError(NumeralError):
     """A model file cannot be read, or does not describe a valid network."""
+
+
+class OutputError(NumeralError):
+    """An output file or folder cannot be written where the user asked."""
 
 
 class ImageError(NumeralError):

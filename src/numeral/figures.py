@@ -28,7 +28,13 @@ from .plots import (
     weights_figure,
 )
 
-__all__ = ["FIGURES", "describe_model", "model_figure", "most_confident_errors"]
+__all__ = [
+    "FIGURES",
+    "MAX_COUNT",
+    "describe_model",
+    "model_figure",
+    "most_confident_errors",
+]
 
 # each kind of figure, and whether it needs a data set
 FIGURES = {
@@ -39,6 +45,9 @@ FIGURES = {
     "classes": True,
     "samples": True,
 }
+# the most images --count may ask of the kinds that draw one axes per image or a
+# grid of whole rows; beyond these, drawing takes minutes and gigabytes
+MAX_COUNT = {"errors": 1000, "samples": 1000}
 
 
 def most_confident_errors(
@@ -125,9 +134,9 @@ def model_figure(
     normalize
         For ``confusion``: fractions of each true class instead of counts.
     count
-        For ``errors``, the number of images (default 24); for ``weights``, the
-        number of units drawn (default all, at most 256); for ``samples``, the
-        images per class (default 10).
+        For ``errors``, the number of images (default 24, at most 1,000); for
+        ``weights``, the number of units drawn (default all, at most 256); for
+        ``samples``, the images per class (default 10, at most 1,000).
     size
         ``(width, height)`` in pixels; each kind has a default that suits it.
     """
@@ -139,6 +148,12 @@ def model_figure(
         raise ConfigError(f"the {kind} figure needs a data set")
     if count is not None and count < 1:
         raise ConfigError(f"count must be at least 1, got {count}")
+    if count is not None and count > MAX_COUNT.get(kind, count):
+        per = " per class" if kind == "samples" else ""
+        raise ConfigError(
+            f"the {kind} figure draws at most {MAX_COUNT[kind]:,} images{per}, "
+            f"not {count:,}"
+        )
     common = {"size": size, "dpi": dpi}
     names = model.class_names
 

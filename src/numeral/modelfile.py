@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .activations import activation_from_dict
+from .atomicfile import atomic_write
 from .errors import ConfigError, ModelFileError
 from .network import Network
 
@@ -106,20 +106,12 @@ def save_model(path: str | os.PathLike, model: Model) -> Path:
         arrays[f"b{i}"] = b
 
     # write beside the target, then rename over it in one step
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as archive:
-            for name, array in arrays.items():
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_STORED
-                with archive.open(info, "w") as entry:
-                    np.lib.format.write_array(entry, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f, zipfile.ZipFile(f, "w") as archive:
+        for name, array in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_STORED
+            with archive.open(info, "w") as entry:
+                np.lib.format.write_array(entry, array, allow_pickle=False)
     return path
 
 
@@ -127,19 +119,11 @@ def load_model(path: str | os.PathLike) -> Model:
     """Read a model file written by :func:`save_model`.
 
     Raises :class:`ModelFileError` saying what is wrong, by name, when the file
-    is unreadable, is not a numeral model, or its arrays disagree with its
-    description.
+    is unreadable, is not a numeral model, or its arrays or metadata disagree
+    with its description.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ModelFileError(
-            f"{path}: not a numeral model file (cannot read it as .npz: {e})"
-        ) from e
+    arrays = _read_arrays(path)
 
     # the description
     if "metadata" not in arrays:
@@ -148,19 +132,22 @@ def load_model(path: str | os.PathLike) -> Model:
         metadata = json.loads(str(arrays.pop("metadata")))
     except json.JSONDecodeError as e:
         raise ModelFileError(f"{path}: metadata is not valid JSON ({e})") from e
-    if metadata.get("format") != FORMAT:
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a numeral model file (format missing)")
     version = metadata.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if not _is_count(version):
+        raise ModelFileError(f"{path}: format version {version!r} is not valid")
+    if version > FORMAT_VERSION:
         raise ModelFileError(
             f"{path}: model format version {version} is newer than this numeral "
             f"understands ({FORMAT_VERSION}); upgrade numeral"
         )
+    sizes = metadata.get("sizes")
+    if not (isinstance(sizes, list) and len(sizes) >= 2 and all(map(_is_count, sizes))):
+        raise ModelFileError(f"{path}: metadata has no valid 'sizes' list")
+    _check_description(path, metadata)
 
     # the arrays, checked against the described sizes
-    sizes = metadata.get("sizes")
-    if not (isinstance(sizes, list) and len(sizes) >= 2):
-        raise ModelFileError(f"{path}: metadata has no valid 'sizes' list")
     weights, biases = [], []
     for i in range(1, len(sizes)):
         expected = {f"W{i}": (sizes[i], sizes[i - 1]), f"b{i}": (sizes[i],)}
@@ -172,6 +159,13 @@ def load_model(path: str | os.PathLike) -> Model:
                     f"{path}: array {name} has shape {arrays[name].shape}, "
                     f"but sizes {sizes} say {shape}"
                 )
+            if arrays[name].dtype.kind != "f":
+                raise ModelFileError(
+                    f"{path}: array {name} holds {arrays[name].dtype}, expected "
+                    "floating-point numbers"
+                )
+            if not np.all(np.isfinite(arrays[name])):
+                raise ModelFileError(f"{path}: array {name} holds NaN or infinity")
         weights.append(arrays[f"W{i}"])
         biases.append(arrays[f"b{i}"])
     try:
@@ -181,3 +175,105 @@ def load_model(path: str | os.PathLike) -> Model:
         raise ModelFileError(f"{path}: bad activation description ({e})") from e
 
     return Model(Network(weights, biases, hidden, output), metadata)
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of the ``.npz`` file at ``path``, never unpickling anything."""
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a folder, not a model file")
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    if not zipfile.is_zipfile(path):
+        from .textmodel import is_text_model
+
+        if is_text_model(path):
+            raise ModelFileError(
+                f"{path}: a number_recognition text model, not a numeral model "
+                f"file; convert it first: numeral convert {path} "
+                f"{path.with_suffix('.npz').name}"
+            )
+        raise ModelFileError(f"{path}: not a numeral model file (not a .npz archive)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ModelFileError(
+            f"{path}: not a numeral model file (cannot read it as .npz: {e})"
+        ) from e
+
+
+# entries of a training history, each a number or None (not measured)
+_HISTORY_NUMBERS = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "val_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "learning_rate",
+    "seconds",
+)
+
+
+def _check_description(path: Path, metadata: dict) -> None:
+    """Raise :class:`ModelFileError` if an optional metadata entry is malformed."""
+    sizes = metadata["sizes"]
+
+    def bad(key: str, expected: str) -> ModelFileError:
+        return ModelFileError(
+            f"{path}: metadata entry {key!r} should be {expected}, "
+            f"found {_clip(metadata[key])}"
+        )
+
+    def given(key: str) -> bool:
+        return metadata.get(key) is not None
+
+    # what the network reads and tells apart
+    names = metadata.get("class_names")
+    if given("class_names") and not (
+        isinstance(names, list)
+        and len(names) == sizes[-1]
+        and all(isinstance(name, str) for name in names)
+    ):
+        raise bad("class_names", f"a list of {sizes[-1]} strings, one per output")
+    shape = metadata.get("image_shape")
+    if given("image_shape") and not (
+        isinstance(shape, list)
+        and len(shape) == 2
+        and all(map(_is_count, shape))
+        and shape[0] * shape[1] == sizes[0]
+    ):
+        raise bad("image_shape", f"[height, width] holding the {sizes[0]} inputs")
+    for key in ("dataset", "loss"):
+        if given(key) and not isinstance(metadata[key], str):
+            raise bad(key, "a string")
+
+    # how it was trained
+    for key in ("config", "metrics"):
+        if given(key) and not isinstance(metadata[key], dict):
+            raise bad(key, "an object")
+    history = metadata.get("history")
+    if given("history") and not (
+        isinstance(history, list)
+        and all(isinstance(record, dict) for record in history)
+        and all(
+            _is_number(record.get(key)) or record.get(key) is None
+            for record in history
+            for key in _HISTORY_NUMBERS
+        )
+    ):
+        raise bad("history", "a list of epochs, each an object of numbers")
+
+
+def _is_count(value) -> bool:
+    """Whether ``value`` is a whole number of at least 1 (and not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _clip(value, width: int = 60) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -25,6 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from .atomicfile import atomic_write
 from .errors import ConfigError
 from .metrics import precision_recall
 
@@ -45,6 +46,10 @@ __all__ = [
 
 FORMATS = (".png", ".svg", ".pdf")
 DPI = 100
+MIN_DPI = 10  # below this, text is under one pixel and the font engine refuses it
+# larger figures would take gigabytes to render: refused before drawing starts
+MAX_SIDE = 20_000
+MAX_PIXELS = 40_000_000
 
 # digits as ink on paper; weights red where ink excites the unit, blue where it inhibits
 DIGIT_CMAP = "gray_r"
@@ -53,13 +58,22 @@ WEIGHT_CMAP = "RdBu_r"
 
 def _figure(size: tuple[int, int] | None, default: tuple[float, float], dpi: int):
     """A new figure of ``size`` pixels, or ``default`` inches when ``size`` is None."""
+    if dpi < MIN_DPI:
+        raise ConfigError(f"dpi must be at least {MIN_DPI}, got {dpi}")
     if size is None:
         inches = default
+        width, height = round(inches[0] * dpi), round(inches[1] * dpi)
     else:
         width, height = size
         if width < 1 or height < 1:
             raise ConfigError(f"figure size must be positive, got {width}x{height}")
         inches = (width / dpi, height / dpi)
+    if max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ConfigError(
+            f"a figure of {width}x{height} pixels is too large to draw (at most "
+            f"{MAX_SIDE:,} pixels a side and {MAX_PIXELS:,} in all); ask for a "
+            "smaller size, dpi or count"
+        )
     return Figure(figsize=inches, dpi=dpi, layout="constrained")
 
 
@@ -442,7 +456,9 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
     path = check_format(path)
     suffix = path.suffix.lower()
     metadata = {".png": {}, ".svg": {"Date": None}, ".pdf": {"CreationDate": None}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context({"svg.hashsalt": "numeral"}):
-        fig.savefig(path, format=suffix[1:], dpi="figure", metadata=metadata[suffix])
+    with (
+        matplotlib.rc_context({"svg.hashsalt": "numeral"}),
+        atomic_write(path) as f,
+    ):
+        fig.savefig(f, format=suffix[1:], dpi="figure", metadata=metadata[suffix])
     return path

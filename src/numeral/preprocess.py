@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from .atomicfile import atomic_write
 from .errors import ImageError
 
 __all__ = [
@@ -373,5 +374,6 @@ def save_digit(path: str | os.PathLike, pixels: np.ndarray) -> Path:
     """Write ``pixels`` ``(28, 28)`` in ``[0, 1]`` as an 8-bit greyscale PNG."""
     path = Path(path)
     levels = np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8)
-    Image.fromarray(levels).save(path, format="PNG")  # mode "L"
+    with atomic_write(path) as f:
+        Image.fromarray(levels).save(f, format="PNG")  # mode "L"
     return path

@@ -11,10 +11,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ASCII_RAMP", "SHADE_RAMP", "class_counts", "picture_grid", "text_grid"]
+from .errors import ConfigError
+
+__all__ = [
+    "ASCII_RAMP",
+    "MAX_PICTURE_PIXELS",
+    "SHADE_RAMP",
+    "class_counts",
+    "picture_grid",
+    "text_grid",
+]
 
 SHADE_RAMP = " ░▒▓█"
 ASCII_RAMP = " .:-=+*#%@"
+MAX_PICTURE_PIXELS = 100_000_000  # a larger grid is refused before it is drawn
 
 
 def class_counts(labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -90,6 +100,9 @@ def picture_grid(
 ):
     """A grid of images with a caption under each, as a Pillow ``Image``.
 
+    Raises :class:`~numeral.errors.ConfigError` when the picture would have more
+    than :data:`MAX_PICTURE_PIXELS` pixels.
+
     Parameters
     ----------
     images
@@ -109,9 +122,16 @@ def picture_grid(
     caption_h = 14
     pad = 4
     cell_w, cell_h = w * scale + pad, h * scale + caption_h + pad
+    size = (columns * cell_w + pad, rows * cell_h + pad)  # (width, height)
+    if size[0] * size[1] > MAX_PICTURE_PIXELS:
+        raise ConfigError(
+            f"a picture of {n} image{'s' * (n != 1)} at scale {scale} would be "
+            f"{size[0]}x{size[1]} pixels, more than the {MAX_PICTURE_PIXELS:,} "
+            "allowed; draw fewer images or at a smaller scale"
+        )
 
     # one grey sheet; each image pasted at its cell, its caption below
-    sheet = Image.new("L", (columns * cell_w + pad, rows * cell_h + pad), 40)
+    sheet = Image.new("L", size, 40)
     draw = ImageDraw.Draw(sheet)
     for i, (image, caption) in enumerate(zip(images, captions)):
         x = pad + (i % columns) * cell_w

@@ -21,6 +21,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from . import __version__, metrics
+from .atomicfile import atomic_write
 from .datasets import Dataset
 from .figures import describe_model, model_figure
 from .modelfile import Model
@@ -271,6 +272,6 @@ def build_report(model: Model, dataset: Dataset, title: str = "numeral model") -
 def write_report(path: str | os.PathLike, text: str) -> Path:
     """Write the report ``text`` to ``path`` as UTF-8; return the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with atomic_write(path, "w", encoding="utf-8") as f:
+        f.write(text)
     return path

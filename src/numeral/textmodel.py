@@ -30,13 +30,13 @@ the quadratic loss. Callers choose when reading.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, make_activation
+from .atomicfile import atomic_write
 from .errors import ConfigError, ModelFileError
 from .modelfile import Model, load_model
 from .network import Network
@@ -270,16 +270,8 @@ def write_text_model(path: str | os.PathLike, text_model: TextModel) -> Path:
     text = format_text_model(text_model)
 
     # write beside the target, then rename over it in one step
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
     return path
 
 

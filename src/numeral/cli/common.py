@@ -47,6 +47,19 @@ def positive_int(text: str) -> int:
     return value
 
 
+def require_matplotlib(command: str) -> None:
+    """Raise a NumeralError saying how to install matplotlib if it is missing."""
+    from ..errors import NumeralError
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise NumeralError(
+            f"numeral {command} draws with matplotlib, which is not installed: "
+            'pip install "numeral[plot]"'
+        ) from None
+
+
 def dataset_name(text: str) -> str:
     """argparse type: a registered data set name or ``idx:DIR``."""
     from ..errors import DataError

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from .common import dataset_name, download_progress, print_json
 
@@ -173,13 +174,19 @@ def run_download(args) -> int:
     from ..datasets import cache_dir
     from ..download import download_dataset
     from ..errors import DataError
-    from ..registry import REGISTRY, get_spec
+    from ..registry import IDX_PREFIX, REGISTRY, get_spec
 
     names = list(REGISTRY) if args.all else args.names
     if not names:
         raise DataError(
             f"name a data set to download ({', '.join(REGISTRY)}) or pass --all"
         )
+    for name in names:
+        if name.startswith(IDX_PREFIX):
+            raise DataError(
+                f"{name}: an idx: folder holds your own files and cannot be "
+                f"downloaded; the data sets to download are {', '.join(REGISTRY)}"
+            )
     specs = [get_spec(name) for name in names]  # refuse unknown names first
     root = args.data_dir or cache_dir()
     for spec in specs:
@@ -303,6 +310,7 @@ def _class_index(text: str, class_names) -> int:
 def run_show(args) -> int:
     import numpy as np
 
+    from ..atomicfile import atomic_write
     from ..errors import ConfigError
     from ..preview import class_counts, picture_grid, text_grid
     from .common import load_data
@@ -312,6 +320,7 @@ def run_show(args) -> int:
             "--count and --start must be at least 0 and --scale at least 1, got "
             f"{args.count}, {args.start}, {args.scale}"
         )
+    picture_format = _picture_format(args.out) if args.out else None
     data = load_data(args.name, args.data_dir)
 
     # counts per class
@@ -344,6 +353,24 @@ def run_show(args) -> int:
     print()
     print(text_grid(picked, captions, ascii_only=args.ascii, width=columns))
     if args.out:
-        picture_grid(picked, captions, scale=args.scale).save(args.out)
+        picture = picture_grid(picked, captions, scale=args.scale)
+        with atomic_write(args.out) as f:
+            picture.save(f, format=picture_format)
         print(f"\nsaved {len(index)} images to {args.out}")
     return 0
+
+
+def _picture_format(path: str) -> str:
+    """Pillow's name for the image format that ``path``'s extension stands for."""
+    from PIL import Image
+
+    from ..errors import ConfigError
+
+    suffix = Path(path).suffix.lower()
+    picture_format = Image.registered_extensions().get(suffix)
+    if picture_format is None or picture_format not in Image.SAVE:
+        raise ConfigError(
+            f"--out {path}: cannot tell an image format from "
+            f"{suffix or 'no extension'!r}; end the file name with .png"
+        )
+    return picture_format

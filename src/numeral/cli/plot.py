@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_data_options, positive_int
+from .common import add_data_options, positive_int, require_matplotlib
 
 # each kind of figure and what it shows; numeral.figures.FIGURES draws them
 KINDS = {
@@ -55,8 +55,9 @@ def register(subparsers) -> None:
         "--count",
         type=positive_int,
         metavar="N",
-        help="errors: images to show (default 24); weights: units to show "
-        "(default all, at most 256); samples: images per class (default 10)",
+        help="errors: images to show (default 24, at most 1000); weights: units "
+        "to show (default all, at most 256); samples: images per class (default "
+        "10, at most 1000)",
     )
     p.add_argument(
         "--out",
@@ -114,6 +115,7 @@ def run(args) -> int:
         raise ConfigError("--normalize applies only to --kind confusion")
     if args.count is not None and args.kind not in ("errors", "weights", "samples"):
         raise ConfigError("--count applies only to --kind errors, weights or samples")
+    require_matplotlib("plot")
     from ..figures import FIGURES, model_figure
     from ..plots import check_format, save_figure
 

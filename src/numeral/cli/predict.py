@@ -134,6 +134,7 @@ class _Names:
 def run(args) -> int:
     import numpy as np
 
+    from ..atomicfile import make_folder
     from ..errors import ImageError, ModelFileError
     from ..preprocess import preprocess_file, save_digit
     from ..textmodel import read_any_model
@@ -150,8 +151,7 @@ def run(args) -> int:
     names = model.class_names
     k = min(args.top, len(names))
     if args.save_preprocessed:
-        out = Path(args.save_preprocessed)
-        out.mkdir(parents=True, exist_ok=True)
+        out = make_folder(args.save_preprocessed)
         output_name = _Names(out)
 
     failed = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import add_data_options
+from .common import add_data_options, require_matplotlib
 
 DEFAULT_OUT = "report.html"
 
@@ -28,6 +28,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    require_matplotlib("report")
     from pathlib import Path
 
     from ..modelfile import load_model
