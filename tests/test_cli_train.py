@@ -196,3 +196,15 @@ def test_ctrl_c_saves_the_model_and_exits_130(tmp_path, data_dir):
     model = load_model(out)
     assert model.metadata["metrics"]["stop_reason"] == "interrupted"
     assert model.metadata["metrics"]["test_accuracy"] > 0.5
+
+
+def test_unwritable_out_is_refused_before_training(tmp_path, data_dir):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    started = time.perf_counter()
+    proc = numeral("train", *QUICK, "--data-dir", data_dir,
+                   "--out", blocker / "m.npz")  # fmt: skip
+    assert proc.returncode == 1
+    assert "is a file, not a folder" in proc.stderr
+    assert "epoch" not in proc.stdout  # refused before any training
+    assert time.perf_counter() - started < 20

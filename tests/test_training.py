@@ -166,3 +166,11 @@ def test_real_mnist_small_model_is_well_above_chance(small_model_path):
     assert model.metadata["metrics"]["test_accuracy"] > 0.9
     assert model.metadata["dataset"] == "mnist"
     assert model.network.sizes == [784, 64, 10]
+
+
+@pytest.mark.parametrize(
+    "config", [{"learning_rate": "x"}, {"hidden_sizes": 5}, "not a mapping"]
+)
+def test_config_from_a_damaged_file_is_a_config_error(config):
+    with pytest.raises(ConfigError):
+        TrainConfig.from_dict(config)

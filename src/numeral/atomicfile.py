@@ -22,7 +22,7 @@ from typing import IO
 
 from .errors import OutputError
 
-__all__ = ["atomic_write", "make_folder"]
+__all__ = ["atomic_write", "check_writable", "make_folder"]
 
 
 def make_folder(
@@ -96,6 +96,29 @@ def atomic_write(
         raise OutputError(f"cannot write {path}: {_reason(e)}") from e
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Make sure ``path`` can be written later, before long work that ends in it.
+
+    Creates the missing parent folders and opens (and drops) one temporary file
+    beside ``path``; ``path`` itself is not touched.
+
+    Raises
+    ------
+    OutputError
+        For the reasons :func:`atomic_write` would.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    folder = make_folder(path.parent, path)
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {_reason(e)}") from e
+    return path
 
 
 def _reason(error: OSError) -> str:

@@ -34,7 +34,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 from .datasets import Dataset
-from .errors import ModelFileError
+from .errors import ConfigError, ModelFileError
 from .modelfile import Model, load_model, save_model
 from .network import Network
 from .training import (
@@ -443,7 +443,10 @@ elastic_alpha, elastic_sigma : see TrainConfig
         metadata = model.metadata
         n_out = network.sizes[-1]
         if "config" in metadata:
-            config = TrainConfig.from_dict(metadata["config"])
+            try:
+                config = TrainConfig.from_dict(metadata["config"])
+            except ConfigError as e:
+                raise ModelFileError(f"the model file's {e}") from e
         else:
             hidden = network.hidden_activation
             config = TrainConfig(

@@ -226,9 +226,20 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> TrainConfig:
-        """Build from a dict, ignoring keys this version does not know."""
+        """Build from a dict, ignoring keys this version does not know.
+
+        Raises :class:`ConfigError` for values of the wrong kind, as a damaged
+        model file may hold.
+        """
+        if not isinstance(d, dict):
+            raise ConfigError(f"a training configuration is a mapping, got {d!r}")
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        try:
+            return cls(**{k: v for k, v in d.items() if k in names})
+        except (TypeError, ValueError) as e:
+            if isinstance(e, ConfigError):
+                raise
+            raise ConfigError(f"bad training configuration: {e}") from e
 
 
 @dataclass

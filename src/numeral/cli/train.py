@@ -460,6 +460,7 @@ class _Interrupt:
 
 
 def run(args) -> int:
+    from ..atomicfile import check_writable
     from ..threads import limit_threads
     from ..training import train
     from . import EXIT_INTERRUPTED
@@ -470,6 +471,9 @@ def run(args) -> int:
         checkpoint, config = resume_from_args(args)
     else:
         config = config_from_args(args)
+    check_writable(args.out)
+    if config.checkpoint:
+        check_writable(config.checkpoint)
     started = time.perf_counter()
     dataset = load_data(config.dataset, args.data_dir)
     log = sys.stderr if args.json else sys.stdout
@@ -522,7 +526,8 @@ def run(args) -> int:
             file=log,
         )
     print(
-        f"{verb} {result.epochs} epochs in {seconds:.1f} s: test accuracy "
+        f"{verb} {result.epochs} epoch{'s' if result.epochs != 1 else ''} in "
+        f"{seconds:.1f} s: test accuracy "
         f"{100 * metrics['test_accuracy']:.2f}%; model saved to {args.out}",
         file=log,
     )
