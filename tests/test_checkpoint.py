@@ -91,6 +91,14 @@ def test_a_checkpoint_is_also_a_model_file(subset, tmp_path):
     assert model.dataset == "mnist"
     assert model.metadata["checkpoint"]["epoch"] == 2
 
+    # written like any output: the usual permissions, no temporary file left
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["c.npz"]
+
 
 def test_a_finished_run_cannot_be_resumed(subset, tmp_path):
     path = tmp_path / "done.npz"

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFileError
-from .modelfile import FORMAT, FORMAT_VERSION, describe, load_model
+from .modelfile import FORMAT, FORMAT_VERSION, describe, load_model, write_arrays
 from .network import Network
 
 __all__ = ["CHECKPOINT_VERSION", "Checkpoint", "load_checkpoint", "save_checkpoint"]
@@ -93,18 +92,7 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> Path:
     for name, array in checkpoint.optimizer_state.items():
         arrays[f"optimizer.{name}"] = array
 
-    # write beside the target, then rename over it in one step
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_arrays(path, arrays)
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:

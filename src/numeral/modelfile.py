@@ -105,7 +105,17 @@ def save_model(path: str | os.PathLike, model: Model) -> Path:
         arrays[f"W{i}"] = W
         arrays[f"b{i}"] = b
 
-    # write beside the target, then rename over it in one step
+    return write_arrays(path, arrays)
+
+
+def write_arrays(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> Path:
+    """Write named arrays as an ``.npz`` archive, atomically and reproducibly.
+
+    The archive is written beside ``path`` and renamed over it in one step, and
+    every entry carries the same fixed timestamp, so equal arrays always give
+    equal bytes. Object arrays are refused (nothing here is ever pickled).
+    """
+    path = Path(path)
     with atomic_write(path) as f, zipfile.ZipFile(f, "w") as archive:
         for name, array in arrays.items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
