@@ -116,6 +116,7 @@ def test_missing_data_says_where_it_looked(tmp_path):
         "NUMERAL_DATA_DIR": str(tmp_path / "env"),
         "NUMERAL_CACHE_DIR": str(tmp_path / "cache"),
     }
+    (tmp_path / "arg").mkdir()
     proc = numeral("train", "--data-dir", tmp_path / "arg", env=env, cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.startswith("numeral: error: ")
@@ -208,3 +209,10 @@ def test_unwritable_out_is_refused_before_training(tmp_path, data_dir):
     assert "is a file, not a folder" in proc.stderr
     assert "epoch" not in proc.stdout  # refused before any training
     assert time.perf_counter() - started < 20
+
+
+def test_a_mistyped_data_dir_is_refused(tmp_path):
+    proc = numeral("train", "--data-dir", tmp_path / "no-such-folder", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "no-such-folder: does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr

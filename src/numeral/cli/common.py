@@ -134,7 +134,17 @@ class _Quiet:
 
 
 def load_data(name: str, data_dir=None):
-    """Load data set ``name`` for a command, downloading it with a progress bar."""
-    from ..datasets import load_dataset
+    """Load data set ``name`` for a command, downloading it with a progress bar.
 
+    A ``--data-dir`` that is not a folder is refused rather than passed over for
+    the next place to look, so that a mistyped path does not go unnoticed.
+    """
+    from pathlib import Path
+
+    from ..datasets import load_dataset
+    from ..errors import DataError
+
+    if data_dir is not None and not Path(data_dir).is_dir():
+        what = "is a file" if Path(data_dir).exists() else "does not exist"
+        raise DataError(f"--data-dir {data_dir}: {what}; give a folder of data sets")
     return load_dataset(name, data_dir, on_progress=download_progress())
