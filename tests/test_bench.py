@@ -117,7 +117,7 @@ def test_quick_results_read_as_a_table(quick):
     table = format_report(results)
     for heading in (
         "1. The original program's comparison",
-        "2. numeral's default recipe",
+        "2. numeral's plain configuration",
         "3. Throughput",
         "4. Cold start",
         "Targets",

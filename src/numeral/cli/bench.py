@@ -26,7 +26,7 @@ def register(subparsers) -> None:
         "bench",
         help="time numeral against scikit-learn and PyTorch",
         description="Run the benchmark protocols: (1) the original program's "
-        "comparison, (2) numeral's default recipe to 98%, (3) training and "
+        "comparison, (2) numeral's plain configuration to 98%, (3) training and "
         "inference throughput beside the machine's matrix-product rate, (4) cold "
         "starts and data loading. scikit-learn and PyTorch run when installed and "
         "are skipped otherwise. Each figure is a median of repetitions, with its "
