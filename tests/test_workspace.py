@@ -140,12 +140,12 @@ def test_training_stays_float32_end_to_end(
 ):
     # record the dtype of every array training touches: the batch, z, a, the
     # gradients, the optimiser's state and the parameters
-    import numeral.training as training
+    import numeral.config as config_module
 
     seen = {}
     forward_pass, gradients = Network.forward_pass, Network.gradients
     optimizers = []
-    make_optimizer = training.make_optimizer
+    make_optimizer = config_module.make_optimizer
 
     def record(name, arrays):
         seen.setdefault(name, set()).update(str(x.dtype) for x in arrays)
@@ -169,7 +169,7 @@ def test_training_stays_float32_end_to_end(
 
     monkeypatch.setattr(Network, "forward_pass", spy_forward_pass)
     monkeypatch.setattr(Network, "gradients", spy_gradients)
-    monkeypatch.setattr(training, "make_optimizer", spy_make_optimizer)
+    monkeypatch.setattr(config_module, "make_optimizer", spy_make_optimizer)
 
     config = TrainConfig(
         hidden_sizes=(10, 6),

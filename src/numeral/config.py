@@ -15,7 +15,7 @@ import numpy as np
 
 from .augment import Augmentation
 from .errors import ConfigError
-from .optimizers import OPTIMIZERS, make_optimizer
+from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from .schedules import Schedule
 
 __all__ = ["TrainConfig"]
@@ -132,13 +132,7 @@ class TrainConfig:
             raise ConfigError(f"validation size must be 0 or more, got {self.val_size}")
 
         # the optimiser, schedule and augmentation check their own values
-        make_optimizer(
-            self.optimizer,
-            self.learning_rate,
-            beta1=self.beta1,
-            beta2=self.beta2,
-            weight_decay=self.weight_decay,
-        )
+        self.make_optimizer()
         self.make_schedule(1)
         self.make_augmentation()
 
@@ -168,6 +162,17 @@ class TrainConfig:
         if len(hidden) == 1:
             hidden = hidden * len(self.hidden_sizes)
         return [self.input_dropout, *hidden]
+
+    def make_optimizer(self) -> Optimizer:
+        """A fresh optimiser, with empty state, for this run."""
+        return make_optimizer(
+            self.optimizer,
+            self.learning_rate,
+            momentum=self.momentum,
+            beta1=self.beta1,
+            beta2=self.beta2,
+            weight_decay=self.weight_decay,
+        )
 
     def make_schedule(self, batches_per_epoch: int) -> Schedule:
         """The learning-rate :class:`~numeral.schedules.Schedule` of this run."""

@@ -37,7 +37,7 @@ from .datasets import Dataset
 from .errors import ConfigError, TrainingDiverged
 from .losses import make_loss
 from .network import Network
-from .optimizers import Optimizer, make_optimizer
+from .optimizers import Optimizer
 from .regularization import clip_incoming_norms, dropout_masks
 from .workspace import Workspace
 
@@ -155,14 +155,7 @@ def build_network(
 
 def build_optimizer(config: TrainConfig) -> Optimizer:
     """A fresh optimiser, with empty state, for ``config``."""
-    return make_optimizer(
-        config.optimizer,
-        config.learning_rate,
-        momentum=config.momentum,
-        beta1=config.beta1,
-        beta2=config.beta2,
-        weight_decay=config.weight_decay,
-    )
+    return config.make_optimizer()
 
 
 class _BestEpoch:

@@ -218,7 +218,9 @@ def format_report(results: dict) -> str:
             _training(results, "original", "1. The original program's comparison")
         )
     if 2 in protocols:
-        sections.append(_training(results, "recipe", "2. numeral's plain configuration"))
+        sections.append(
+            _training(results, "recipe", "2. numeral's plain configuration")
+        )
     if 3 in protocols:
         sections.append(_throughput(results))
     if 4 in protocols:

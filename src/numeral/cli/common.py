@@ -148,3 +148,26 @@ def load_data(name: str, data_dir=None):
         what = "is a file" if Path(data_dir).exists() else "does not exist"
         raise DataError(f"--data-dir {data_dir}: {what}; give a folder of data sets")
     return load_dataset(name, data_dir, on_progress=download_progress())
+
+
+def load_model_dataset(model, model_path, name=None, data_dir=None):
+    """The data set ``name`` (default: the model's own), checked against ``model``.
+
+    Raises :class:`~numeral.errors.DataError` when the images or classes do not
+    fit the network.
+    """
+    from ..errors import DataError
+
+    name = name or model.dataset or "mnist"
+    dataset = load_data(name, data_dir)
+    if dataset.n_features != model.network.sizes[0]:
+        raise DataError(
+            f"{model_path} takes {model.network.sizes[0]} inputs but data set "
+            f"{name!r} has images of {dataset.n_features} pixels"
+        )
+    if dataset.n_classes != model.network.sizes[-1]:
+        raise DataError(
+            f"{model_path} has {model.network.sizes[-1]} outputs but data set "
+            f"{name!r} has {dataset.n_classes} classes"
+        )
+    return dataset

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import add_data_options, load_data, print_json
+from .common import add_data_options, load_model_dataset, print_json
 
 
 def register(subparsers) -> None:
@@ -56,24 +56,12 @@ def format_report(report: dict) -> str:
 
 
 def run(args) -> int:
-    from ..errors import DataError
     from ..modelfile import load_model
 
     model = load_model(args.model)
-    name = args.dataset or model.dataset or "mnist"
-    dataset = load_data(name, args.data_dir)
-    if dataset.n_features != model.network.sizes[0]:
-        raise DataError(
-            f"{args.model} takes {model.network.sizes[0]} inputs but data set "
-            f"{name!r} has images of {dataset.n_features} pixels"
-        )
-    if dataset.n_classes != model.network.sizes[-1]:
-        raise DataError(
-            f"{args.model} has {model.network.sizes[-1]} outputs but data set "
-            f"{name!r} has {dataset.n_classes} classes"
-        )
+    dataset = load_model_dataset(model, args.model, args.dataset, args.data_dir)
     report = evaluate_model(model, dataset.test_images, dataset.test_labels)
-    report["dataset"] = name
+    report["dataset"] = args.dataset or model.dataset or "mnist"
     if args.json:
         print_json(report)
     else:

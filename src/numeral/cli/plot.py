@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_data_options, positive_int, require_matplotlib
+from .common import (
+    add_data_options,
+    load_model_dataset,
+    positive_int,
+    require_matplotlib,
+)
 
 # each kind of figure and what it shows; numeral.figures.FIGURES draws them
 KINDS = {
@@ -80,30 +85,6 @@ def register(subparsers) -> None:
     )
     add_data_options(p, dataset_default=None)
     p.set_defaults(run=run)
-
-
-def load_model_dataset(model, model_path, name=None, data_dir=None):
-    """The data set ``name`` (default: the model's own), checked against ``model``.
-
-    Raises :class:`~numeral.errors.DataError` when the images or classes do not
-    fit the network.
-    """
-    from ..datasets import load_dataset
-    from ..errors import DataError
-
-    name = name or model.dataset or "mnist"
-    dataset = load_dataset(name, data_dir)
-    if dataset.n_features != model.network.sizes[0]:
-        raise DataError(
-            f"{model_path} takes {model.network.sizes[0]} inputs but data set "
-            f"{name!r} has images of {dataset.n_features} pixels"
-        )
-    if dataset.n_classes != model.network.sizes[-1]:
-        raise DataError(
-            f"{model_path} has {model.network.sizes[-1]} outputs but data set "
-            f"{name!r} has {dataset.n_classes} classes"
-        )
-    return dataset
 
 
 def run(args) -> int:

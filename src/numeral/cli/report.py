@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import add_data_options, require_matplotlib
+from .common import add_data_options, load_model_dataset, require_matplotlib
 
 DEFAULT_OUT = "report.html"
 
@@ -33,7 +33,6 @@ def run(args) -> int:
 
     from ..modelfile import load_model
     from ..report import build_report, write_report
-    from .plot import load_model_dataset
 
     model = load_model(args.model)
     dataset = load_model_dataset(model, args.model, args.dataset, args.data_dir)
