@@ -149,7 +149,8 @@ def run_benchmark(
             **asdict(settings),
             "sizes": settings.sizes,
             "thread_counts": settings.thread_counts,
-            "command": numeral_command(),
+            # file names only: the folders say nothing about the run
+            "command": [Path(part).name for part in numeral_command()],
             "recipes": {
                 "original": ORIGINAL,
                 "recipe": default_recipe(),
