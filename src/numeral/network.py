@@ -277,16 +277,10 @@ class Network:
         to one so that they read as probabilities too.
         """
         X = np.asarray(X, dtype=self.dtype)
-        out = (
-            np.concatenate(
-                [
-                    self.forward(X[i : i + batch_size])
-                    for i in range(0, len(X), batch_size)
-                ]
-            )
-            if len(X)
-            else np.zeros((0, self.sizes[-1]), self.dtype)
-        )
+        out = np.empty((len(X), self.sizes[-1]), dtype=self.dtype)  # (n, n_out)
+        for i in range(0, len(X), batch_size):
+            out[i : i + batch_size] = self.forward(X[i : i + batch_size])
+
         if not isinstance(self.output_activation, Softmax):
             total = out.sum(axis=1, keepdims=True)
             out = np.divide(
