@@ -191,7 +191,7 @@ def test_ctrl_c_saves_the_model_and_exits_130(tmp_path, data_dir):
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
-    assert "interrupted after" in stdout
+    assert "interrupted during epoch" in stdout
     from numeral.modelfile import load_model
 
     model = load_model(out)
@@ -216,3 +216,27 @@ def test_a_mistyped_data_dir_is_refused(tmp_path):
     assert proc.returncode == 1
     assert "no-such-folder: does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_checkpoint_and_model_must_be_different_files(tmp_path, data_dir):
+    out = tmp_path / "m.npz"
+    proc = numeral("train", *QUICK, "--data-dir", data_dir, "--out", out,
+                   "--checkpoint", out)  # fmt: skip
+    assert proc.returncode == 1
+    assert "--checkpoint and --out both name" in proc.stderr
+    assert not out.exists()
+
+
+def test_more_threads_than_cores_are_capped_with_a_warning(tmp_path, data_dir):
+    cores = os.cpu_count() or 1
+    proc = numeral("train", *QUICK, "--data-dir", data_dir, "--threads",
+                   cores + 14, "--out", tmp_path / "m.npz")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"more than this machine's {cores} cores; using {cores}" in proc.stderr
+
+
+def test_reaching_the_target_is_said(tmp_path, data_dir):
+    proc = numeral("train", *QUICK, "--epochs", "5", "--target-accuracy", "0.5",
+                   "--data-dir", data_dir, "--out", tmp_path / "m.npz")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "reached the target accuracy in 1 epoch in" in proc.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -148,7 +149,7 @@ def register(subparsers) -> None:
         arch,
         "--hidden",
         "hidden_sizes",
-        "hidden layer widths, comma-separated",
+        "hidden layer widths, comma-separated; 'none' for no hidden layer",
         type=hidden_sizes,
         metavar="N[,N...]",
     )
@@ -461,6 +462,7 @@ class _Interrupt:
 
 def run(args) -> int:
     from ..atomicfile import check_writable
+    from ..errors import ConfigError
     from ..threads import limit_threads
     from ..training import train
     from . import EXIT_INTERRUPTED
@@ -473,7 +475,22 @@ def run(args) -> int:
         config = config_from_args(args)
     check_writable(args.out)
     if config.checkpoint:
+        if os.path.abspath(config.checkpoint) == os.path.abspath(args.out):
+            raise ConfigError(
+                f"--checkpoint and --out both name {args.out}; the model would "
+                "overwrite the checkpoint: give them different files"
+            )
         check_writable(config.checkpoint)
+    threads = args.threads
+    cores = os.cpu_count() or 1
+    if threads is not None and threads > cores:
+        # more BLAS threads than cores only makes them wait on each other
+        print(
+            f"numeral: warning: --threads {threads} is more than this machine's "
+            f"{cores} cores; using {cores}",
+            file=sys.stderr,
+        )
+        threads = cores
     started = time.perf_counter()
     dataset = load_data(config.dataset, args.data_dir)
     log = sys.stderr if args.json else sys.stdout
@@ -500,7 +517,7 @@ def run(args) -> int:
     interrupt = _Interrupt()
     previous = signal.signal(signal.SIGINT, interrupt)
     try:
-        with limit_threads(args.threads):
+        with limit_threads(threads):
             result = train(
                 config,
                 dataset,
@@ -518,7 +535,12 @@ def run(args) -> int:
     seconds = time.perf_counter() - started
     save_result(args.out, result, dataset, timings=not args.no_timings)
     metrics = result_metrics(result)
-    verb = "interrupted after" if result.stop_reason == "interrupted" else "trained"
+    n = result.epochs
+    epochs = f"{n} epoch{'s' if n != 1 else ''}"
+    summary = {
+        "interrupted": f"interrupted during epoch {n}",
+        "target": f"reached the target accuracy in {epochs}",
+    }.get(result.stop_reason, f"trained {epochs}")
     if result.best_epoch is not None:
         print(
             f"kept the weights of epoch {result.best_epoch}, the best on the "
@@ -526,8 +548,7 @@ def run(args) -> int:
             file=log,
         )
     print(
-        f"{verb} {result.epochs} epoch{'s' if result.epochs != 1 else ''} in "
-        f"{seconds:.1f} s: test accuracy "
+        f"{summary} in {seconds:.1f} s: test accuracy "
         f"{100 * metrics['test_accuracy']:.2f}%; model saved to {args.out}",
         file=log,
     )
