@@ -78,9 +78,7 @@ def atomic_write(
         renaming fails; ``path`` is then left as it was.
     """
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder")
-    folder = make_folder(path.parent, path)
+    folder = _folder_for(path)
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as e:
@@ -110,15 +108,20 @@ def check_writable(path: str | os.PathLike) -> Path:
         For the reasons :func:`atomic_write` would.
     """
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder")
-    folder = make_folder(path.parent, path)
+    folder = _folder_for(path)
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as e:
         raise OutputError(f"cannot write {path}: {_reason(e)}") from e
     return path
+
+
+def _folder_for(path: Path) -> Path:
+    """The folder ``path`` goes into, created if need be; refuses a folder path."""
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    return make_folder(path.parent, path)
 
 
 def _reason(error: OSError) -> str:

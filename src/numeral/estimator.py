@@ -468,13 +468,9 @@ elastic_alpha, elastic_sigma : see TrainConfig
             )
 
         # parameters from the configuration, then the fitted state
-        params = cls._get_param_names()
-        to_field = {
-            name: RENAMED.get(name, name)
-            for name in params
-            if name not in EXTRA_PARAMETERS
-        }
-        estimator = cls(**{p: getattr(config, f) for p, f in to_field.items()})
+        estimator = cls(
+            **{p: getattr(config, f) for p, f in cls._config_fields().items()}
+        )
         shape = metadata.get("image_shape")
         estimator.image_shape = tuple(shape) if shape else None
         estimator.classes_ = classes
@@ -499,13 +495,18 @@ elastic_alpha, elastic_sigma : see TrainConfig
 
     # -- helpers ------------------------------------------------------------------
 
-    def _config(self, n_samples: int) -> TrainConfig:
-        """The TrainConfig the parameters describe, for ``n_samples`` rows."""
-        values = {
-            RENAMED.get(name, name): getattr(self, name)
-            for name in self._get_param_names()
+    @classmethod
+    def _config_fields(cls) -> dict[str, str]:
+        """Each parameter that sets a TrainConfig field, mapped to that field."""
+        return {
+            name: RENAMED.get(name, name)
+            for name in cls._get_param_names()
             if name not in EXTRA_PARAMETERS
         }
+
+    def _config(self, n_samples: int) -> TrainConfig:
+        """The TrainConfig the parameters describe, for ``n_samples`` rows."""
+        values = {f: getattr(self, p) for p, f in self._config_fields().items()}
 
         # the renamed parameters also take scikit-learn's kinds of value
         values["seed"] = _seed(self.random_state)
