@@ -151,6 +151,7 @@ def test_divergence_is_reported_with_its_likely_cause(data):
         ({"target_accuracy": 98}, "fraction"),
         ({"stop_on": "train"}, "stop-on"),
         ({"val_size": -1}, "validation size"),
+        ({"target_accuracy": 0.9, "val_size": 0}, "needs --val-size > 0"),
         ({"hidden_sizes": (0,)}, "positive"),
         ({"alpha": 2.0}, "alpha"),
     ],

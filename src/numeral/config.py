@@ -130,6 +130,16 @@ class TrainConfig:
             )
         if self.val_size < 0:
             raise ConfigError(f"validation size must be 0 or more, got {self.val_size}")
+        watches_validation = self.stop_on == "validation"
+        if (
+            self.target_accuracy is not None
+            and watches_validation
+            and not self.val_size
+        ):
+            raise ConfigError(
+                "--target-accuracy on the validation set needs --val-size > 0 "
+                "(or use --stop-on test)"
+            )
 
         # the optimiser, schedule and augmentation check their own values
         self.make_optimizer()

@@ -325,12 +325,8 @@ def train(
             best.update(record, network)
         stop = None
         if config.target_accuracy is not None:
+            # (TrainConfig makes sure a validation set exists when it is watched)
             watched = test_acc if config.stop_on == "test" else record.val_accuracy
-            if watched is None:
-                raise ConfigError(
-                    "--target-accuracy on the validation set needs --val-size > 0 "
-                    "(or use --stop-on test)"
-                )
             if watched >= config.target_accuracy:
                 stop = "target"
         if best is not None and best.epochs_since(epoch) >= config.patience:
